@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine that has only the .NET SDK.
+# Idempotent: packages already present are not touched, so a second run takes a second.
+set -euo pipefail
+
+# Debian packages the tests use: a real broker and clients (messaging), socat (serial emulator ptys),
+# Chromium (operator console), openssl (TLS fixtures), systemd (systemd-analyze verify on the unit).
+packages=(mosquitto mosquitto-clients socat chromium openssl systemd)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The broker package enables a system service; tests start their own brokers on free ports.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+  systemctl stop mosquitto || true
+fi
+echo "install-deps: ok"
