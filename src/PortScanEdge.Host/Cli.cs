@@ -73,12 +73,6 @@ internal static class Cli
             return ExitCodes.UsageOrConfig;
         }
 
-        if (parseResult.CommandResult.Command is RootCommand && parseResult.Action is null)
-        {
-            await Console.Error.WriteLineAsync("error: no command given. Run 'portscan-edge --help' for the list of commands.").ConfigureAwait(false);
-            return ExitCodes.UsageOrConfig;
-        }
-
         try
         {
             return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);

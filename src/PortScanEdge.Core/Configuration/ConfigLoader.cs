@@ -137,14 +137,13 @@ public static class ConfigLoader
         {
             options.ConfigDirectory = configDirectory;
 
-            // Cross-field rules run on a structurally valid file only; on a broken one they would mostly
-            // repeat the same mistake in other words.
-            if (problems.Count == 0)
-            {
-                var (crossFieldProblems, crossFieldWarnings) = ConfigValidator.Validate(displayName, options, binder.Locations, purpose == ConfigPurpose.Run);
-                problems.AddRange(crossFieldProblems);
-                warnings.AddRange(crossFieldWarnings);
-            }
+            // Value rules always run, so a technician sees every mistake in one pass; rules that follow
+            // references between sections run only on a structurally clean file, where a value that failed
+            // to bind cannot make them report the same mistake again in other words.
+            var (crossFieldProblems, crossFieldWarnings) = ConfigValidator.Validate(
+                displayName, options, binder.Locations, purpose == ConfigPurpose.Run, structureIsClean: problems.Count == 0);
+            problems.AddRange(crossFieldProblems);
+            warnings.AddRange(crossFieldWarnings);
         }
 
         problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));

@@ -15,9 +15,11 @@ internal sealed class ConfigValidator
     private readonly List<ConfigProblem> _warnings = [];
     private readonly PortScanEdgeOptions _options;
     private readonly bool _secretsMustResolve;
+    private readonly bool _structureIsClean;
 
-    private ConfigValidator(string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve)
+    private ConfigValidator(string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve, bool structureIsClean)
     {
+        _structureIsClean = structureIsClean;
         _file = file;
         _options = options;
         _locations = locations;
@@ -32,10 +34,11 @@ internal sealed class ConfigValidator
     /// True when starting the gateway: an unset variable or unreadable secret file is then an error. False for
     /// <c>validate</c>, which often runs in a shell without the service's environment: it becomes a warning.
     /// </param>
+    /// <param name="structureIsClean">False when some values failed to bind; references between sections are then not checked.</param>
     public static (List<ConfigProblem> Problems, List<ConfigProblem> Warnings) Validate(
-        string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve)
+        string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve, bool structureIsClean = true)
     {
-        var validator = new ConfigValidator(file, options, locations, secretsMustResolve);
+        var validator = new ConfigValidator(file, options, locations, secretsMustResolve, structureIsClean);
         validator.Run();
         return (validator._problems, validator._warnings);
     }
@@ -44,7 +47,11 @@ internal sealed class ConfigValidator
     {
         CheckSite();
         var devices = CheckDevices();
-        CheckLanes(devices);
+        if (_structureIsClean)
+        {
+            CheckLanes(devices);
+        }
+
         CheckDetection();
         CheckMqtt();
         CheckWeb();
