@@ -238,6 +238,9 @@ public sealed class LanePinsOptions
     [Doc("Input: radiation portal monitor alarm contact.")]
     public GpioPinOptions? RadiationAlarm { get; set; }
 
+    [Doc("Input: operator acknowledge push-button at the lane (read with Iot.Device.Button.GpioButton; active_low for a button to ground).")]
+    public GpioPinOptions? OperatorAck { get; set; }
+
     [Doc("Output: barrier gate relay (energised = open; de-energised = closed).")]
     public GpioPinOptions? Barrier { get; set; }
 
