@@ -137,6 +137,24 @@ public sealed class ImageIntake
         length = 0;
         try
         {
+            // Stat before opening: a FIFO or device would block open() or never end; they report length 0,
+            // as does an empty file, and none of them is a radiograph.
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                return new Rejection(RejectionKind.FileError, $"'{path}' does not exist or is not a file");
+            }
+
+            if (info.Length == 0)
+            {
+                return new Rejection(RejectionKind.NotAnImage, $"'{path}' is empty or not a regular file");
+            }
+
+            if (info.Length > limits.MaxFileBytes)
+            {
+                return new Rejection(RejectionKind.FileError, Invariant($"file is {info.Length} bytes, over the {limits.MaxFileBytes}-byte limit"));
+            }
+
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
             var size = RandomAccess.GetLength(handle);
             if (size > limits.MaxFileBytes)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using PortScanEdge.Detection.Intake;
 using PortScanEdge.Detection.Tests.Support;
 
@@ -172,6 +173,24 @@ public sealed class ImageIntakeTests : IDisposable
     {
         var bytes = content.Select(c => (byte)c).ToArray();
         AssertRejected(Load(bytes), RejectionKind.NotAnImage, content.Length == 0 ? "empty" : "not a PNG or TIFF");
+        AssertRejected(intake.TryLoad(bytes, radiograph), RejectionKind.NotAnImage, content.Length == 0 ? "empty" : "not a PNG or TIFF");
+    }
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false)]
+    private static extern int mkfifo(string path, uint mode);
+
+    [Fact]
+    public void NamedPipe_IsRejectedWithoutBlockingOnOpen()
+    {
+        var fifo = Path.Combine(temp.Path, "scanner.pipe");
+        Assert.Equal(0, mkfifo(fifo, Convert.ToUInt32("600", 8)));
+        AssertRejected(intake.TryLoad(fifo, radiograph), RejectionKind.NotAnImage, "not a regular file");
+    }
+
+    [Fact]
+    public void Directory_IsRejectedAsFileError()
+    {
+        AssertRejected(intake.TryLoad(temp.Path, radiograph), RejectionKind.FileError, "not a file");
     }
 
     [Fact]
