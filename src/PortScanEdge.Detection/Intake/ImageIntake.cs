@@ -26,6 +26,7 @@ public sealed class ImageIntake
 {
     private readonly ImageLimits limits;
     private readonly Configuration configuration;
+    private readonly PngGreyDecoder pngDecoder = new();
     private byte[] fileBuffer = [];
 
     /// <summary>Creates an intake with the given limits.</summary>
@@ -207,6 +208,13 @@ public sealed class ImageIntake
         }
 
         var started = Stopwatch.GetTimestamp();
+        if (header.Container == ImageContainer.Png && !header.Interlaced)
+        {
+            // The validated IHDR is this path's Identify: dimensions, bit depth and colour type are already checked.
+            var fast = pngDecoder.Decode(fileBuffer, length, header, target);
+            return fast ?? CheckDecodeTime(started);
+        }
+
         try
         {
             IImageInfo? info;
@@ -236,15 +244,9 @@ public sealed class ImageIntake
                 return new Rejection(RejectionKind.MultiFrame, Invariant($"image has {image.Frames.Count} frames; a single radiograph is expected"));
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed > limits.DecodeTimeout)
-            {
-                return new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding took {elapsed.TotalMilliseconds:F0} ms, over the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound"));
-            }
-
             target.Reset(header.Width, header.Height, header.BitDepth);
             image.CopyPixelDataTo(MemoryMarshal.Cast<ushort, L16>(target.Pixels));
-            return null;
+            return CheckDecodeTime(started);
         }
         catch (InvalidMemoryOperationException exception)
         {
@@ -261,6 +263,14 @@ public sealed class ImageIntake
             // Decoder failures on hostile input are data problems, not gateway faults: name them and carry on.
             return new Rejection(RejectionKind.Corrupt, $"decoder rejected the image: {exception.Message}");
         }
+    }
+
+    private Rejection? CheckDecodeTime(long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return elapsed > limits.DecodeTimeout
+            ? new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding took {elapsed.TotalMilliseconds:F0} ms, over the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound"))
+            : null;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

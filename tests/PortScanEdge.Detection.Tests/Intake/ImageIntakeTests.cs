@@ -80,6 +80,46 @@ public sealed class ImageIntakeTests : IDisposable
     }
 
     [Fact]
+    public void Png_ZlibStreamCutShortButChunksIntact_IsRejectedAsTruncatedNotZeroFilled()
+    {
+        // The case ImageSharp 2.1 zero-fills silently: every chunk and CRC is well formed, IEND is present,
+        // but the compressed pixel data stops half-way.
+        var width = 64;
+        var chunks = TestImages.Chunks(TestImages.Png(width, 64, TestImages.Gradient(width, 64)));
+        var idat = chunks.Where(c => c.Type == "IDAT").SelectMany(c => c.Data).ToArray();
+        var cut = new List<(string, byte[])> { chunks[0], ("IDAT", idat[..(idat.Length / 2)]), ("IEND", []) };
+        AssertRejected(Load(TestImages.PngFromChunks(cut)), RejectionKind.Truncated, "pixel data ends in row");
+    }
+
+    [Theory]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.None)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Sub)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Up)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Average)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Paeth)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Adaptive)]
+    [InlineData(8, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Paeth)]
+    [InlineData(8, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Average)]
+    [InlineData(8, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Adaptive)]
+    public void Png_EveryFilterTypeFromAnotherEncoder_DecodesExactly(int bitDepth, SixLabors.ImageSharp.Formats.Png.PngFilterMethod filter)
+    {
+        var pixels = TestImages.Gradient(61, 37, seed: 5);
+        var png = TestImages.EncodeWithImageSharp(pixels, 61, 37, bitDepth, filter, interlaced: false);
+        Assert.Null(Load(png));
+        var expected = bitDepth == 16 ? pixels : pixels.Select(p => (ushort)((p >> 8) * 257)).ToArray();
+        Assert.Equal(expected, radiograph.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void Png_Interlaced_DecodesExactlyThroughImageSharp()
+    {
+        var pixels = TestImages.Gradient(45, 33, seed: 6);
+        var png = TestImages.EncodeWithImageSharp(pixels, 45, 33, 16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Adaptive, interlaced: true);
+        Assert.Null(Load(png));
+        Assert.Equal(pixels, radiograph.Pixels.ToArray());
+    }
+
+    [Fact]
     public void Png_IdatTooSmallForDeclaredSize_IsRejectedAsBomb()
     {
         var small = TestImages.Chunks(TestImages.Png(64, 64, new ushort[64 * 64]));
@@ -151,7 +191,7 @@ public sealed class ImageIntakeTests : IDisposable
             chunks[idat].Data[i] ^= 0x5A;
         }
 
-        AssertRejected(Load(TestImages.PngFromChunks(chunks)), RejectionKind.Corrupt, "decoder");
+        AssertRejected(Load(TestImages.PngFromChunks(chunks)), RejectionKind.Corrupt, "PNG");
     }
 
     [Fact]
