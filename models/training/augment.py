@@ -33,8 +33,7 @@ def smooth_noise(rng, h, w, cell):
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
 
 
-def _ellipse(rng, h, w):
-    cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+def _ellipse(rng, h, w, cy, cx):
     ry, rx = math.exp(rng.uniform(math.log(1.5), math.log(18))), math.exp(rng.uniform(math.log(1.5), math.log(30)))
     angle = rng.uniform(0, math.pi)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -47,17 +46,15 @@ def _ellipse(rng, h, w):
     return np.clip((1 - np.sqrt(r2)) * max(rx, ry), 0, 1)  # flat disc, soft one-pixel rim
 
 
-def _noise_blob(rng, h, w):
+def _noise_blob(rng, h, w, cy, cx):
     size = math.exp(rng.uniform(math.log(3), math.log(28)))
-    cy, cx = rng.uniform(0, h), rng.uniform(0, w)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     falloff = 1 - np.sqrt(((yy - cy) / size) ** 2 + ((xx - cx) / (size * rng.uniform(0.6, 1.8))) ** 2)
     field = falloff + 0.5 * smooth_noise(rng, h, w, max(2.0, size / 2))
     return np.clip((field - 0.25) * 4, 0, 1)
 
 
-def _polygon(rng, h, w):
-    cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+def _polygon(rng, h, w, cy, cx):
     radius = math.exp(rng.uniform(math.log(2), math.log(22)))
     n = rng.integers(3, 8)
     angles = np.sort(rng.uniform(0, 2 * math.pi, size=n))
@@ -74,14 +71,23 @@ def _polygon(rng, h, w):
 
 
 SHAPES = (_ellipse, _noise_blob, _polygon)
+# Transformed value above which a pixel holds material (air is ~0.015 after the log transform).
+MATERIAL = 0.04
 
 
 def add_anomalies(rng, tile, count):
     """Returns (tile with material added, target mask of visibly changed pixels)."""
     h, w = tile.shape
     delta = np.zeros((h, w), dtype=np.float32)
+    # Contraband hides in vehicles: most centres are drawn from pixels that hold material, not open air.
+    material = np.flatnonzero(tile.ravel() > MATERIAL)
     for _ in range(count):
-        shape = SHAPES[rng.integers(0, len(SHAPES))](rng, h, w)
+        if len(material) > 0 and rng.random() < 0.85:
+            index = material[rng.integers(0, len(material))]
+            cy, cx = index // w + rng.uniform(0, 1), index % w + rng.uniform(0, 1)
+        else:
+            cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+        shape = SHAPES[rng.integers(0, len(SHAPES))](rng, h, w, cy, cx)
         amplitude = math.exp(rng.uniform(math.log(0.12), math.log(3.0)))
         texture = 1 + rng.uniform(0, 0.4) * smooth_noise(rng, h, w, rng.uniform(2, 8))
         delta += amplitude * shape * texture

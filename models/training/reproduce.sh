@@ -6,7 +6,7 @@
 #
 #   bash models/training/reproduce.sh [--work DIR] [--no-eval]
 #
-# Output: models/portscan-xray-patchseg.onnx (overwritten) and DIR/ (data, checkpoint, logs, eval.json).
+# Output: models/portscan-xray.onnx (overwritten) and DIR/ (data, checkpoint, logs, eval.json).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="${root}/artifacts/model-training"
@@ -42,7 +42,7 @@ cli="$root/src/PortScanEdge.Host/bin/Release/net10.0/portscan-edge"
 "$cli" synth --out "$work/calibration" --count $CALIBRATION_COUNT --seed $CALIBRATION_SEED --anomaly-rate 0 --quiet
 cd "$root/models/training"
 "$python" train.py --train "$work/train" --out "$work/patchseg.pt" --seed $TORCH_SEED --steps $STEPS --minutes $MINUTES_CAP | tee "$work/train.log"
-"$python" export.py --checkpoint "$work/patchseg.pt" --calibration "$work/calibration" --out "$root/models/portscan-xray-patchseg.onnx" | tee "$work/export.log"
+"$python" export.py --checkpoint "$work/patchseg.pt" --calibration "$work/calibration" --out "$root/models/portscan-xray.onnx" | tee "$work/export.log"
 echo "reproduce: model built in $(( $(date +%s) - start )) s (data + training + export)"
 
 if ((evaluate)); then

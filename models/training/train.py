@@ -33,11 +33,15 @@ def sample_batch(rng, planes, batch):
     for _ in range(batch):
         plane = planes[rng.integers(0, len(planes))]
         h, w = plane.shape
-        y = rng.integers(0, max(1, h - CROP_H + 1))
-        x = rng.integers(0, max(1, w - CROP_W + 1))
-        tile = np.full((CROP_H, CROP_W), contract.LUT[65535], dtype=np.float32)
-        part = plane[y:y + CROP_H, x:x + CROP_W].astype(np.float32)
-        tile[:part.shape[0], :part.shape[1]] = part
+        for _ in range(6):
+            # Prefer crops that show some vehicle: mostly-air crops teach little.
+            y = rng.integers(0, max(1, h - CROP_H + 1))
+            x = rng.integers(0, max(1, w - CROP_W + 1))
+            tile = np.full((CROP_H, CROP_W), contract.LUT[65535], dtype=np.float32)
+            part = plane[y:y + CROP_H, x:x + CROP_W].astype(np.float32)
+            tile[:part.shape[0], :part.shape[1]] = part
+            if (tile > augment.MATERIAL).mean() > 0.25:
+                break
         if rng.random() < 0.7:
             tile, target = augment.add_anomalies(rng, tile, int(rng.integers(1, 4)))
         else:
