@@ -8,6 +8,8 @@ Command[] commands =
     RunCommand.Create(),
     ValidateCommand.Create(),
     SchemaCommand.Create(),
+    SynthCommand.Create(),
+    EvaluateCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);
