@@ -8,6 +8,8 @@ Command[] commands =
     RunCommand.Create(),
     ValidateCommand.Create(),
     SchemaCommand.Create(),
+    AnalyzeCommand.Create(),
+    BenchCommand.Create(),
     SynthCommand.Create(),
     EvaluateCommand.Create(),
 ];
