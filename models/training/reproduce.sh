@@ -43,6 +43,8 @@ cli="$root/src/PortScanEdge.Host/bin/Release/net10.0/portscan-edge"
 cd "$root/models/training"
 "$python" train.py --train "$work/train" --out "$work/patchseg.pt" --seed $TORCH_SEED --steps $STEPS --minutes $MINUTES_CAP | tee "$work/train.log"
 "$python" export.py --checkpoint "$work/patchseg.pt" --calibration "$work/calibration" --out "$root/models/portscan-xray.onnx" | tee "$work/export.log"
+"$cli" synth --out "$work/fixture" --count 6 --seed 9190002 --anomaly-rate 0.5 --quiet
+"$python" make_score_fixture.py --checkpoint "$work/patchseg.pt" --dataset "$work/fixture" --model "$root/models/portscan-xray.onnx"
 echo "reproduce: model built in $(( $(date +%s) - start )) s (data + training + export)"
 
 if ((evaluate)); then

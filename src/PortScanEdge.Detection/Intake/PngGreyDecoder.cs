@@ -118,11 +118,7 @@ internal sealed class PngGreyDecoder
 
                 break;
             case 2: // Up
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] += above[i];
-                }
-
+                AddUp(row, above);
                 break;
             case 3: // Average
                 for (var i = 0; i < bytesPerPixel; i++)
@@ -142,22 +138,51 @@ internal sealed class PngGreyDecoder
                     row[i] += above[i];
                 }
 
-                for (var i = bytesPerPixel; i < row.Length; i++)
-                {
-                    row[i] += Paeth(row[i - bytesPerPixel], above[i], above[i - bytesPerPixel]);
-                }
-
+                UnfilterPaeth(row, above, bytesPerPixel);
                 break;
         }
     }
 
-    private static byte Paeth(byte left, byte up, byte upLeft)
+    private static void AddUp(Span<byte> row, ReadOnlySpan<byte> above)
     {
-        var p = left + up - upLeft;
-        var pa = Math.Abs(p - left);
-        var pb = Math.Abs(p - up);
-        var pc = Math.Abs(p - upLeft);
-        return pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var width = System.Numerics.Vector<byte>.Count;
+            for (; i <= row.Length - width; i += width)
+            {
+                var sum = new System.Numerics.Vector<byte>(row[i..]) + new System.Numerics.Vector<byte>(above[i..]);
+                sum.CopyTo(row[i..]);
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            row[i] += above[i];
+        }
+    }
+
+    /// <summary>Paeth (spec §9.4) from byte <paramref name="bytesPerPixel"/> on, with references instead of indexed spans: the dependency on the byte to the left makes this the decoder's inner loop.</summary>
+    private static void UnfilterPaeth(Span<byte> row, ReadOnlySpan<byte> above, int bytesPerPixel)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        ref var u = ref MemoryMarshal.GetReference(above);
+        for (var i = bytesPerPixel; i < row.Length; i++)
+        {
+            int a = System.Runtime.CompilerServices.Unsafe.Add(ref r, i - bytesPerPixel);
+            int b = System.Runtime.CompilerServices.Unsafe.Add(ref u, i);
+            int c = System.Runtime.CompilerServices.Unsafe.Add(ref u, i - bytesPerPixel);
+            var pa = Math.Abs(b - c);
+            var pb = Math.Abs(a - c);
+            var pc = Math.Abs(a + b - c - c);
+            // Branch-free selection: on noisy radiographs the choice is unpredictable, and mispredicted
+            // branches cost more than the arithmetic. A mask is −1 where its condition holds.
+            var takeB = (pb - pc - 1) >> 31;                      // pb <= pc
+            var takeA = ((pa - pb - 1) >> 31) & ((pa - pc - 1) >> 31); // pa <= pb && pa <= pc
+            var predictor = (b & takeB) | (c & ~takeB);
+            predictor = (a & takeA) | (predictor & ~takeA);
+            System.Runtime.CompilerServices.Unsafe.Add(ref r, i) += (byte)predictor;
+        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

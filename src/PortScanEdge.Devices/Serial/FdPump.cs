@@ -26,9 +26,15 @@ internal sealed class FdPump : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
 
-    public FdPump(int fd, string name)
+    private readonly int _writeWaitMilliseconds;
+
+    /// <param name="fd">The descriptor (not owned).</param>
+    /// <param name="name">For the reader thread's name.</param>
+    /// <param name="writeWait">How long a write may wait for room in the kernel buffer before <see cref="TimeoutException"/>.</param>
+    public FdPump(int fd, string name, TimeSpan? writeWait = null)
     {
         _fd = fd;
+        _writeWaitMilliseconds = (int)(writeWait ?? TimeSpan.FromSeconds(1)).TotalMilliseconds;
         LibC.SetNonBlocking(fd);
         _wakeFd = LibC.EventFd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         if (_wakeFd < 0)
@@ -74,10 +80,10 @@ internal sealed class FdPump : IAsyncDisposable
                     if (n < 0 && errno == LibC.EAGAIN)
                     {
                         var pfd = new LibC.PollFd { Fd = _fd, Events = LibC.POLLOUT };
-                        int ready = LibC.Poll(&pfd, 1, 1000);
+                        int ready = LibC.Poll(&pfd, 1, _writeWaitMilliseconds);
                         if (ready == 0)
                         {
-                            throw new TimeoutException("serial write: no room in the output buffer for 1 s");
+                            throw new TimeoutException($"serial write: no room in the output buffer for {_writeWaitMilliseconds} ms");
                         }
 
                         if ((pfd.Revents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0)

@@ -80,6 +80,11 @@ internal static partial class LibC
     [LibraryImport(Library, EntryPoint = "tcsetattr", SetLastError = true)]
     public static unsafe partial int Tcsetattr(int fd, int optionalActions, byte* termios);
 
+    public const int TCIFLUSH = 0;
+
+    [LibraryImport(Library, EntryPoint = "tcflush", SetLastError = true)]
+    public static partial int Tcflush(int fd, int queueSelector);
+
     [LibraryImport(Library, EntryPoint = "cfmakeraw")]
     public static unsafe partial void Cfmakeraw(byte* termios);
 

@@ -32,7 +32,7 @@ public sealed class PseudoTerminal : ISerialTransport
         _subordinate = subordinate;
         SubordinatePath = subordinatePath;
         _linkPath = linkPath;
-        _pump = new FdPump(master, $"pty {subordinatePath}");
+        _pump = new FdPump(master, $"pty {subordinatePath}", TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>The kernel's name of the subordinate side, e.g. <c>/dev/pts/7</c>.</summary>
@@ -107,10 +107,22 @@ public sealed class PseudoTerminal : ISerialTransport
     }
 
     /// <summary>Writes bytes to the gateway.</summary>
+    /// <remarks>
+    /// A real UART transmits whether or not anyone listens. When nobody reads the other side and the kernel buffer is
+    /// full, the unread bytes are discarded (<c>tcflush</c>) and the write retried: like bytes lost on an unplugged line.
+    /// </remarks>
     public void Write(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _pump.Write(data);
+        try
+        {
+            _pump.Write(data);
+        }
+        catch (TimeoutException)
+        {
+            LibC.Tcflush(_subordinate, LibC.TCIFLUSH);
+            _pump.Write(data);
+        }
     }
 
     /// <inheritdoc />

@@ -162,4 +162,14 @@ public static class RadiographDataset
         using var image = Image.LoadPixelData<L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()), width, height);
         image.SaveAsPng(path, L16Encoder);
     }
+
+    /// <summary>Encodes 16-bit greyscale pixels as PNG (L16) bytes, e.g. for a scanner emulator that serves files by hash.</summary>
+    public static byte[] EncodePng(ushort[] pixels, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        using var image = Image.LoadPixelData<L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()), width, height);
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream, L16Encoder);
+        return stream.ToArray();
+    }
 }

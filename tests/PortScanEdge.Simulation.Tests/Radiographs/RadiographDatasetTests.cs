@@ -84,6 +84,19 @@ public sealed class RadiographDatasetTests : IDisposable
         }
     }
 
+    [Fact]
+    public void EncodePng_RenderedScan_DecodesToTheSamePixels()
+    {
+        var radiograph = RadiographGenerator.Render(77, 256, 128, withConcealment: true);
+
+        var bytes = RadiographDataset.EncodePng(radiograph.HighEnergy, radiograph.Width, radiograph.Height);
+
+        using var image = Image.Load<L16>(bytes);
+        var pixels = new L16[256 * 128];
+        image.CopyPixelDataTo(pixels);
+        Assert.Equal(radiograph.HighEnergy, pixels.Select(p => p.PackedValue).ToArray());
+    }
+
     private static int CountBoxes(string[] lines) =>
         lines.Skip(1).Sum(l => l.Split(',')[2].Length == 0 ? 0 : l.Split(',')[2].Split(';').Length);
 }
