@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Devices.Health;
+using PortScanEdge.Host.Lanes;
 
 namespace PortScanEdge.Host.Hosting;
 
@@ -71,7 +73,11 @@ internal static class GatewayHost
             .ValidateOnStart();
         builder.Services.AddSingleton(new ConfigSource(configPath));
 
+        builder.Services.AddSingleton(new LaneHub(loaded.LaneControl.RecentTransactions));
+        builder.Services.AddSingleton<LaneRegistry>();
+        builder.Services.AddSingleton<DeviceHealthMonitor>();
         builder.Services.AddHostedService<GatewayLifecycleService>();
+        builder.Services.AddHostedService<GatewayLanes>();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }
