@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Messaging;
 
 namespace PortScanEdge.Host.Hosting;
 
@@ -72,6 +73,9 @@ internal static class GatewayHost
         builder.Services.AddSingleton(new ConfigSource(configPath));
 
         builder.Services.AddHostedService<GatewayLifecycleService>();
+
+        // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.
+        builder.Services.AddPortScanEdgeMessaging();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }
