@@ -321,6 +321,11 @@ public sealed class SqliteOutbox : IAsyncDisposable
                 EnforceCapacity();
                 Added.Notify();
             }
+
+            foreach (var operation in batch)
+            {
+                operation.Complete();
+            }
         }
     }
 
@@ -378,6 +383,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
         void Apply(WriteContext context);
 
         void Committed(SqliteOutbox outbox);
+
+        void Complete();
 
         void Fail(Exception exception);
     }
@@ -476,8 +483,9 @@ public sealed class SqliteOutbox : IAsyncDisposable
         {
             Interlocked.Increment(ref outbox._depth);
             Interlocked.Add(ref outbox._bytes, _entry!.Payload.Length);
-            Completion.TrySetResult(_entry);
         }
+
+        public void Complete() => Completion.TrySetResult(_entry!);
 
         public void Fail(Exception exception) => Completion.TrySetException(exception);
     }
@@ -490,7 +498,11 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
         public void Apply(WriteContext context) => _sequence = context.NextSequence(stream);
 
-        public void Committed(SqliteOutbox outbox) => Completion.TrySetResult(_sequence);
+        public void Committed(SqliteOutbox outbox)
+        {
+        }
+
+        public void Complete() => Completion.TrySetResult(_sequence);
 
         public void Fail(Exception exception) => Completion.TrySetException(exception);
     }
@@ -523,8 +535,9 @@ public sealed class SqliteOutbox : IAsyncDisposable
         {
             Interlocked.Add(ref outbox._depth, -_count);
             Interlocked.Add(ref outbox._bytes, -_bytes);
-            Completion.TrySetResult();
         }
+
+        public void Complete() => Completion.TrySetResult();
 
         public void Fail(Exception exception) => Completion.TrySetException(exception);
     }
@@ -561,8 +574,9 @@ public sealed class SqliteOutbox : IAsyncDisposable
                 MessagingLog.OutboxExpired(outbox._logger, _count, outbox._limits.MaxAge.TotalHours, Interlocked.Read(ref outbox._droppedByAge));
             }
 
-            Completion.TrySetResult(_count);
         }
+
+        public void Complete() => Completion.TrySetResult(_count);
 
         public void Fail(Exception exception) => Completion.TrySetException(exception);
     }
