@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Messaging;
 
 namespace PortScanEdge.Host.Hosting;
 
@@ -78,6 +79,9 @@ internal static class GatewayHost
         builder.Services.AddSingleton<DeviceHealthMonitor>();
         builder.Services.AddHostedService<GatewayLifecycleService>();
         builder.Services.AddHostedService<GatewayLanes>();
+
+        // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.
+        builder.Services.AddPortScanEdgeMessaging();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }
