@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Audit log {LogPath} open at entry {Seq}; key fingerprint {Fingerprint}")]
     public static partial void AuditOpened(ILogger logger, string logPath, long seq, string fingerprint);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Information, Message = "Audit checkpoint at entry {Seq} ({Hash}): {Checkpoint}")]
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Debug, Message = "Audit checkpoint at entry {Seq} ({Hash}): {Checkpoint}")]
     public static partial void CheckpointLogged(ILogger logger, long seq, string hash, string checkpoint);
 
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Publishing audit checkpoint at entry {Seq} via {Publisher} failed: {Reason}")]

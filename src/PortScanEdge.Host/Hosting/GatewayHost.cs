@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Integrity.Hosting;
 
 namespace PortScanEdge.Host.Hosting;
 
@@ -71,6 +72,8 @@ internal static class GatewayHost
             .ValidateOnStart();
         builder.Services.AddSingleton(new ConfigSource(configPath));
 
+        // The audit log first: it starts before the lane services and stops after them.
+        builder.Services.AddPortScanEdgeAudit(Cli.VersionLine, configPath);
         builder.Services.AddHostedService<GatewayLifecycleService>();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();

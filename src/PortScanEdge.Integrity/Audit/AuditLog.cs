@@ -108,6 +108,9 @@ public sealed class AuditLog : IAuditLog, IDisposable
     /// <inheritdoc />
     public AuditRecovery? Recovery { get; private set; }
 
+    /// <summary>True when opening created the signing key (first start).</summary>
+    public bool KeyCreated { get; private set; }
+
     /// <summary>The settings this log was created with.</summary>
     public AuditLogSettings Settings => _settings;
 
@@ -228,6 +231,7 @@ public sealed class AuditLog : IAuditLog, IDisposable
         try
         {
             _key = AuditSigningKey.LoadOrCreate(_settings.KeyPath, _settings.KeyPassphrase);
+            KeyCreated = _key.Created;
             if (_key.Created)
             {
                 Log.KeyCreated(_logger, _settings.KeyPath, _key.PublicKey.Fingerprint);
