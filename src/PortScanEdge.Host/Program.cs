@@ -8,6 +8,7 @@ Command[] commands =
     RunCommand.Create(),
     ValidateCommand.Create(),
     SchemaCommand.Create(),
+    AuditCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

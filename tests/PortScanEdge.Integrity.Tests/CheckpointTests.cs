@@ -100,7 +100,7 @@ public class CheckpointTests
 
     private static async Task RunHostAsync(TempDir dir, string configPath, RecordingPublisher publisher, Action<PortScanEdgeOptions> configure)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddOptions<PortScanEdgeOptions>().Configure(o =>
         {
