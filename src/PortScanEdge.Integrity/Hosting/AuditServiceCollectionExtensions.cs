@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Integrity.Archive;
 using PortScanEdge.Integrity.Audit;
 
 namespace PortScanEdge.Integrity.Hosting;
@@ -11,7 +12,8 @@ namespace PortScanEdge.Integrity.Hosting;
 public static class AuditServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IAuditLog"/>, <see cref="AuditCheckpointer"/> with a logging <see cref="ICheckpointPublisher"/>
+    /// Adds <see cref="IAuditLog"/>, <see cref="TransactionArchive"/> and <see cref="TransactionEvidenceRecorder"/>
+    /// (what the lane calls when a transaction closes), <see cref="AuditCheckpointer"/> with a logging <see cref="ICheckpointPublisher"/>
     /// (the messaging service adds its MQTT one), and the hosted service that writes <c>gateway_start</c> and
     /// <c>gateway_stop</c> and checkpoints on a timer. Call it before registering lane services, so the audit log
     /// starts before them and stops after them.
@@ -33,6 +35,13 @@ public static class AuditServiceCollectionExtensions
                 sp.GetRequiredService<IAuditLog>(), sp.GetServices<ICheckpointPublisher>(),
                 options.ResolveDataPath(options.Audit.CheckpointFile), sp.GetRequiredService<ILogger<AuditCheckpointer>>());
         });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PortScanEdgeOptions>>().Value;
+            return new TransactionArchive(options.ResolveDataPath(options.Audit.ArchiveDir));
+        });
+        services.TryAddSingleton(sp => new TransactionEvidenceRecorder(
+            sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TransactionArchive>(), sp.GetRequiredService<ILogger<TransactionEvidenceRecorder>>()));
         services.AddHostedService<AuditHostedService>();
         return services;
     }
