@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Integrity.Hosting;
 using PortScanEdge.Messaging;
 
 namespace PortScanEdge.Host.Hosting;
@@ -77,6 +78,9 @@ internal static class GatewayHost
         builder.Services.AddSingleton(new LaneHub(loaded.LaneControl.RecentTransactions));
         builder.Services.AddSingleton<LaneRegistry>();
         builder.Services.AddSingleton<DeviceHealthMonitor>();
+
+        // The audit log first: it starts before the lane services and stops after them.
+        builder.Services.AddPortScanEdgeAudit(Cli.VersionLine, configPath);
         builder.Services.AddHostedService<GatewayLifecycleService>();
         builder.Services.AddHostedService<GatewayLanes>();
 
