@@ -29,6 +29,8 @@ internal sealed class TempConfig : IDisposable
         {
             var isolated = text.Replace("data_dir: /tmp/portscan-edge-demo", "data_dir: " + dataDirectory, StringComparison.Ordinal)
                 .Replace("spool_dir: /tmp/portscan-edge-demo/", "spool_dir: " + dataDirectory + "/", StringComparison.Ordinal);
+            // A free port for /metrics and /readyz, so gateways in parallel tests do not fight over 9464.
+            isolated += "\nobservability:\n  port: 0\n";
             return edit is null ? isolated : edit(isolated);
         }, dataDirectory);
     }
