@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Measures a published gateway on this machine with the simulated lane (deploy/config/demo.yaml: three serial
+# devices on pseudo-terminals, simulated GPIO, the model, the embedded broker; emulators run in the same process):
+#   cold start to ready  from exec to the first 200 from /readyz (devices connected, model loaded, broker up)
+#   RSS under load       peak VmRSS while a vehicle arrives every second
+#   idle CPU             CPU time / wall time with the three serial ports open and no vehicle, after settling
+# Usage: deploy/scripts/measure.sh [--bin DIR] [--runs N] [--load-seconds S] [--idle-seconds S]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+bin="$root/artifacts/publish/linux-x64"; runs=3; load_seconds=60; idle_seconds=30
+while (($# > 0)); do
+  case "$1" in
+    --bin) bin="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --load-seconds) load_seconds="$2"; shift 2 ;;
+    --idle-seconds) idle_seconds="$2"; shift 2 ;;
+    *) echo "measure.sh: unknown argument '$1'" >&2; exit 64 ;;
+  esac
+done
+work="$(mktemp -d /tmp/portscan-measure-XXXXXX)"
+pid=
+cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=19464
+
+config() { # $1 = vehicle interval
+  sed -e "s#/tmp/portscan-edge-demo#$work/data#g" -e "s#vehicle_interval: 6s#vehicle_interval: $1#" \
+      -e "s#embedded_port: 1883#embedded_port: 18899#" -e "s#port: 8080#port: 18099#" "$root/deploy/config/demo.yaml" > "$work/site.yaml"
+  printf '\nobservability:\n  port: %s\n' "$port" >> "$work/site.yaml"
+}
+now_ms() { date +%s%3N; }
+start() {
+  rm -rf "$work/data"
+  local t0; t0=$(now_ms)
+  "$bin/portscan-edge" run --config "$work/site.yaml" --log-level warning > "$work/log" 2>&1 &
+  pid=$!
+  until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do
+    kill -0 "$pid" 2>/dev/null || { echo "measure.sh: gateway exited:"; cat "$work/log"; exit 1; }
+    sleep 0.02
+  done
+  ready_ms=$(( $(now_ms) - t0 ))
+}
+stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
+config 1h
+for i in $(seq 1 "$runs"); do
+  start; echo "cold start to ready, run $i: $ready_ms ms"; stop
+done
+
+config 1s
+start
+peak=0
+for _ in $(seq 1 "$load_seconds"); do
+  sleep 1; r=$(rss_kb); ((r > peak)) && peak=$r
+done
+vehicles=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^portscan_edge_lane_vehicles_total/ { s += $2 } END { print s + 0 }')
+echo "RSS under load: peak $((peak / 1024)) MB over ${load_seconds} s, $vehicles vehicles closed"
+stop
+
+config 1h
+start
+sleep 10
+t0=$(cpu_ticks); w0=$(now_ms)
+sleep "$idle_seconds"
+t1=$(cpu_ticks); w1=$(now_ms)
+hz=$(getconf CLK_TCK)
+awk -v t=$((t1 - t0)) -v hz="$hz" -v ms=$((w1 - w0)) 'BEGIN { printf "idle CPU, 3 serial ports open: %.2f %% of one core over %.0f s\n", 100 * (t / hz) / (ms / 1000), ms / 1000 }'
+echo "idle RSS: $(( $(rss_kb) / 1024 )) MB"
+stop
