@@ -36,6 +36,7 @@ public sealed partial class LaneRuntime
     private readonly ILogger _logger;
     private readonly Channel<LaneEvent> _inbox = Channel.CreateUnbounded<LaneEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, ScanCompleted> _scans = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _measured = new(StringComparer.Ordinal);
     private readonly LaneStateMachine _machine;
     private readonly bool _gpioInterlock;
 
@@ -160,10 +161,12 @@ public sealed partial class LaneRuntime
                 break;
             case TransactionChanged changed:
                 _hub.Publish(new TransactionNotification(LaneId, now, changed.Transaction, Closed: false));
+                MeasurePipeline(changed.Transaction, now);
                 break;
             case TransactionClosed closed:
                 Statistics.Closed(closed.Transaction);
                 _scans.TryRemove(closed.Transaction.Id, out _);
+                _measured.Remove(closed.Transaction.Id);
                 _hub.Publish(new TransactionNotification(LaneId, now, closed.Transaction, Closed: true));
                 LogClosed(_logger, LaneId, closed.Transaction.Id, closed.Transaction.Outcome, closed.Transaction.Analysis?.Score);
                 break;
@@ -176,6 +179,17 @@ public sealed partial class LaneRuntime
                 _hub.Publish(new LaneStateNotification(LaneId, now, state.State, state.Detail, _machine.Signals));
                 break;
         }
+    }
+
+    /// <summary>The first version of a record that carries the analysis ends the gateway's work on the scan.</summary>
+    private void MeasurePipeline(VehicleTransaction transaction, DateTimeOffset now)
+    {
+        if (transaction.Analysis is null || !_scans.TryGetValue(transaction.Id, out var scan) || !_measured.Add(transaction.Id))
+        {
+            return;
+        }
+
+        Statistics.Pipeline((now - scan.At).TotalMilliseconds, transaction.Analysis.TimingsMilliseconds.GetValueOrDefault("infer"));
     }
 
     private void ApplySignals(LaneSignals signals)
