@@ -9,6 +9,8 @@ Command[] commands =
     ValidateCommand.Create(),
     SchemaCommand.Create(),
     AuditCommand.Create(),
+    ExportCommand.Create(),
+    VerifyBundleCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);
