@@ -240,6 +240,26 @@ public class BundleTests
     }
 
     [Fact]
+    public async Task SmuggledTransaction_ListedInTheManifestFilesOnly_Fails()
+    {
+        using var data = await GatewayData.CreateAsync();
+        var bundle = data.Dir.File("case.zip");
+        data.Export(bundle, data.Referred);
+        var smuggled = $"transactions/{Ulid.New(Fixtures.Start)}/record.json";
+
+        Tamper(bundle, "manifest.json", bytes =>
+        {
+            var manifest = JsonNode.Parse(bytes)!;
+            manifest["files"]!.AsArray().Add(new JsonObject { ["path"] = smuggled, ["sha256"] = Fixtures.Sha([1]), ["size_bytes"] = 1 });
+            return Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        }, manifestUpdated: false, add: (smuggled, [1]));
+        using var key = data.PublicKey();
+        var result = ReviewBundleVerifier.Verify(bundle, key);
+
+        Assert.Equal($"{smuggled}: belongs to no transaction in the manifest, so nothing vouches for it", Assert.Single(result.Problems));
+    }
+
+    [Fact]
     public async Task BundleFromAnotherKey_IsRejectedAgainstTheTrustedKey()
     {
         using var data = await GatewayData.CreateAsync();
@@ -386,7 +406,7 @@ public class BundleTests
     }
 
     /// <summary>Replaces one file of a bundle, optionally updating its SHA-256 and size in the manifest as a careful forger would.</summary>
-    internal static void Tamper(string bundle, string path, Func<byte[], byte[]> change, bool manifestUpdated)
+    internal static void Tamper(string bundle, string path, Func<byte[], byte[]> change, bool manifestUpdated, (string Path, byte[] Content)? add = null)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         using (var zip = ZipFile.OpenRead(bundle))
@@ -401,6 +421,11 @@ public class BundleTests
         }
 
         files[path] = change(files[path]);
+        if (add is { } extra)
+        {
+            files[extra.Path] = extra.Content;
+        }
+
         if (manifestUpdated)
         {
             var manifest = JsonNode.Parse(files["manifest.json"])!;

@@ -14,6 +14,7 @@ internal sealed class BundleZipReader : IDisposable
     private readonly FileStream _file;
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _entries;
+    private readonly Dictionary<string, (string, long)> _hashes = new(StringComparer.Ordinal);
     private long _totalRead;
 
     private BundleZipReader(FileStream file, ZipArchive zip, Dictionary<string, ZipArchiveEntry> entries)
@@ -102,9 +103,16 @@ internal sealed class BundleZipReader : IDisposable
     /// <summary>SHA-256 and size of a file, read in full (at most <paramref name="maxBytes"/>).</summary>
     public (string Sha256, long Size) Hash(string path, long maxBytes)
     {
+        if (_hashes.TryGetValue(path, out var known))
+        {
+            return known;
+        }
+
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var size = Read(path, maxBytes, chunk => sha.AppendData(chunk));
-        return (Convert.ToHexStringLower(sha.GetHashAndReset()), size);
+        var result = (Convert.ToHexStringLower(sha.GetHashAndReset()), size);
+        _hashes[path] = result;
+        return result;
     }
 
     /// <summary>Reads a file in chunks; returns its size.</summary>

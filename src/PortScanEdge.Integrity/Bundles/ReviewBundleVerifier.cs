@@ -370,12 +370,18 @@ public static class ReviewBundleVerifier
             }
         }
 
+        var ids = manifest.Transactions!.Select(t => t.Id!).ToHashSet(StringComparer.Ordinal);
         foreach (var path in zip.Paths.Where(p => p != BundleFormat.ManifestPath).Order(StringComparer.Ordinal))
         {
             if (BundleFormat.LimitFor(path) is not { } limit)
             {
                 problems.Add($"{path}: not a file a review bundle may contain");
                 continue;
+            }
+
+            if (path.StartsWith("transactions/", StringComparison.Ordinal) && !ids.Contains(path.Split('/')[1]))
+            {
+                problems.Add($"{path}: belongs to no transaction in the manifest, so nothing vouches for it");
             }
 
             if (!listed.TryGetValue(path, out var entry))
