@@ -14,6 +14,8 @@ Command[] commands =
     EvaluateCommand.Create(),
     AuditCommand.Create(),
     EmulateCommand.Create(),
+    ExportCommand.Create(),
+    VerifyBundleCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);
