@@ -274,7 +274,7 @@ internal static class DetectionBench
     private static void FillBareInput(RadiographDetector detector, string file, ModelBinding bare)
     {
         var contract = detector.Contract;
-        var intake = new ImageIntake(new ImageLimits());
+        using var intake = new ImageIntake(new ImageLimits());
         var radiograph = new Radiograph();
         if (intake.TryLoad(file, radiograph) is not null)
         {
