@@ -14,7 +14,8 @@ public static class ConfigLoader
 
     /// <summary>Loads and validates a config file.</summary>
     /// <param name="path">The file as the user named it; messages name it the same way.</param>
-    public static ConfigLoadResult LoadFile(string path)
+    /// <param name="purpose">Whether secrets must resolve (running) or may only warn (validating).</param>
+    public static ConfigLoadResult LoadFile(string path, ConfigPurpose purpose = ConfigPurpose.Run)
     {
         var problems = new List<ConfigProblem>();
         string fullPath;
@@ -72,15 +73,16 @@ public static class ConfigLoader
             return Fail(path, $"cannot be read: {ex.Message}", fullPath);
         }
 
-        var result = LoadText(bytes, path, Path.GetDirectoryName(fullPath)!);
-        return new ConfigLoadResult(result.Options, result.Problems, fullPath);
+        var result = LoadText(bytes, path, Path.GetDirectoryName(fullPath)!, purpose);
+        return new ConfigLoadResult(result.Options, result.Problems, fullPath, result.Warnings);
     }
 
     /// <summary>Loads and validates configuration bytes (UTF-8 YAML).</summary>
     /// <param name="bytes">The file content.</param>
     /// <param name="displayName">The name used in messages.</param>
     /// <param name="configDirectory">Directory that relative paths are resolved against.</param>
-    public static ConfigLoadResult LoadText(ReadOnlySpan<byte> bytes, string displayName, string configDirectory)
+    /// <param name="purpose">Whether secrets must resolve (running) or may only warn (validating).</param>
+    public static ConfigLoadResult LoadText(ReadOnlySpan<byte> bytes, string displayName, string configDirectory, ConfigPurpose purpose = ConfigPurpose.Run)
     {
         var nul = bytes.IndexOf((byte)0);
         if (nul >= 0)
@@ -127,6 +129,7 @@ public static class ConfigLoader
             return new ConfigLoadResult(null, problems, null);
         }
 
+        var warnings = new List<ConfigProblem>();
         var binder = new ConfigBinder(displayName);
         var options = binder.Bind<PortScanEdgeOptions>(root);
         problems.AddRange(binder.Problems);
@@ -134,16 +137,17 @@ public static class ConfigLoader
         {
             options.ConfigDirectory = configDirectory;
 
-            // Cross-field rules run on a structurally valid file only; on a broken one they would mostly
-            // repeat the same mistake in other words.
-            if (problems.Count == 0)
-            {
-                problems.AddRange(ConfigValidator.Validate(displayName, options, binder.Locations));
-            }
+            // Value rules always run, so a technician sees every mistake in one pass; rules that follow
+            // references between sections run only on a structurally clean file, where a value that failed
+            // to bind cannot make them report the same mistake again in other words.
+            var (crossFieldProblems, crossFieldWarnings) = ConfigValidator.Validate(
+                displayName, options, binder.Locations, purpose == ConfigPurpose.Run, structureIsClean: problems.Count == 0);
+            problems.AddRange(crossFieldProblems);
+            warnings.AddRange(crossFieldWarnings);
         }
 
         problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));
-        return new ConfigLoadResult(options, problems, null);
+        return new ConfigLoadResult(options, problems, null, warnings);
     }
 
     private static bool IsBlank(string text)

@@ -21,12 +21,16 @@ public sealed record ConfigProblem(string File, int Line, int Column, string Pat
 /// <summary>The outcome of loading a configuration file: options when valid, otherwise every problem found.</summary>
 public sealed class ConfigLoadResult
 {
-    internal ConfigLoadResult(PortScanEdgeOptions? options, IReadOnlyList<ConfigProblem> problems, string? fullPath)
+    internal ConfigLoadResult(PortScanEdgeOptions? options, IReadOnlyList<ConfigProblem> problems, string? fullPath, IReadOnlyList<ConfigProblem>? warnings = null)
     {
         Options = problems.Count == 0 ? options : null;
         Problems = problems;
+        Warnings = warnings ?? [];
         FullPath = fullPath;
     }
+
+    /// <summary>Things that are not wrong in the file but will stop the gateway where it runs (e.g. an unset secret variable).</summary>
+    public IReadOnlyList<ConfigProblem> Warnings { get; }
 
     /// <summary>The bound and validated options; null when <see cref="Problems"/> is not empty.</summary>
     public PortScanEdgeOptions? Options { get; }
@@ -39,4 +43,14 @@ public sealed class ConfigLoadResult
 
     /// <summary>True when the file is valid and <see cref="Options"/> is set.</summary>
     public bool IsValid => Options is not null;
+}
+
+/// <summary>What the configuration is loaded for.</summary>
+public enum ConfigPurpose
+{
+    /// <summary>Checking a file (<c>validate</c>): secrets that do not resolve here are warnings.</summary>
+    Validate,
+
+    /// <summary>Starting the gateway: secrets must resolve.</summary>
+    Run,
 }

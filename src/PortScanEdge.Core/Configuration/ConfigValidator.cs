@@ -12,27 +12,46 @@ internal sealed class ConfigValidator
     private readonly string _file;
     private readonly IReadOnlyDictionary<string, (int Line, int Column)> _locations;
     private readonly List<ConfigProblem> _problems = [];
+    private readonly List<ConfigProblem> _warnings = [];
     private readonly PortScanEdgeOptions _options;
+    private readonly bool _secretsMustResolve;
+    private readonly bool _structureIsClean;
 
-    private ConfigValidator(string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations)
+    private ConfigValidator(string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve, bool structureIsClean)
     {
+        _structureIsClean = structureIsClean;
         _file = file;
         _options = options;
         _locations = locations;
+        _secretsMustResolve = secretsMustResolve;
     }
 
-    public static List<ConfigProblem> Validate(string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations)
+    /// <summary>Runs every cross-field rule.</summary>
+    /// <param name="file">The file name used in messages.</param>
+    /// <param name="options">The bound options.</param>
+    /// <param name="locations">Where each key path was written, for positions in messages.</param>
+    /// <param name="secretsMustResolve">
+    /// True when starting the gateway: an unset variable or unreadable secret file is then an error. False for
+    /// <c>validate</c>, which often runs in a shell without the service's environment: it becomes a warning.
+    /// </param>
+    /// <param name="structureIsClean">False when some values failed to bind; references between sections are then not checked.</param>
+    public static (List<ConfigProblem> Problems, List<ConfigProblem> Warnings) Validate(
+        string file, PortScanEdgeOptions options, IReadOnlyDictionary<string, (int Line, int Column)> locations, bool secretsMustResolve, bool structureIsClean = true)
     {
-        var validator = new ConfigValidator(file, options, locations);
+        var validator = new ConfigValidator(file, options, locations, secretsMustResolve, structureIsClean);
         validator.Run();
-        return validator._problems;
+        return (validator._problems, validator._warnings);
     }
 
     private void Run()
     {
         CheckSite();
         var devices = CheckDevices();
-        CheckLanes(devices);
+        if (_structureIsClean)
+        {
+            CheckLanes(devices);
+        }
+
         CheckDetection();
         CheckMqtt();
         CheckWeb();
@@ -337,7 +356,15 @@ internal sealed class ConfigValidator
     {
         if (secret is not null && !secret.TryResolve(out _, out var error))
         {
-            Add(path, error);
+            if (_secretsMustResolve)
+            {
+                Add(path, error);
+            }
+            else
+            {
+                var (line, column) = Locate(path);
+                _warnings.Add(new ConfigProblem(_file, line, column, path, error + " here; the gateway will refuse to start unless it is available to the service"));
+            }
         }
     }
 

@@ -54,6 +54,6 @@ public static partial class Durations
             : value.TotalHours.ToString(CultureInfo.InvariantCulture) + "h";
     }
 
-    [GeneratedRegex(SchemaPattern)]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$")]
     private static partial Regex DurationPattern();
 }

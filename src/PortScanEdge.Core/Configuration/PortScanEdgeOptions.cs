@@ -26,6 +26,9 @@ public sealed class PortScanEdgeOptions
     [Doc("Serial and GPIO devices attached to this gateway, referenced by id from the lanes.")]
     public DevicesOptions Devices { get; set; } = new();
 
+    [Doc("Decision policy and step timeouts of the lanes.")]
+    public LaneControlOptions LaneControl { get; set; } = new();
+
     [Doc("Anomaly detection on radiographs: model, thresholds and inference threads.")]
     public DetectionOptions Detection { get; set; } = new();
 
@@ -43,6 +46,18 @@ public sealed class PortScanEdgeOptions
 
     /// <summary>Directory of the config file; relative paths in the file are resolved against it.</summary>
     public string ConfigDirectory { get; internal set; } = Environment.CurrentDirectory;
+
+    /// <summary>Copies every setting from another instance (used to hand loaded options to the options pipeline).</summary>
+    public void CopyFrom(PortScanEdgeOptions other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var property in ConfigNaming.BindableProperties(typeof(PortScanEdgeOptions)))
+        {
+            property.SetValue(this, property.GetValue(other));
+        }
+
+        ConfigDirectory = other.ConfigDirectory;
+    }
 
     /// <summary>Resolves a path from the config file: absolute paths as they are, relative ones against <see cref="ConfigDirectory"/>.</summary>
     public string ResolvePath(string path) =>

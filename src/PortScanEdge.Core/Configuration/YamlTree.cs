@@ -61,11 +61,14 @@ internal static class YamlTree
         YamlTreeNode? root = null;
         var documents = 0;
         var events = 0;
+        var openFlow = new Stack<Mark>();
+        var lastMark = Mark.Empty;
         try
         {
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
+                lastMark = current.End;
                 if (++events > MaxEvents)
                 {
                     problems.Add(At(file, current.Start, $"the file has more than {MaxEvents} YAML elements; a gateway config needs far fewer"));
@@ -105,6 +108,11 @@ internal static class YamlTree
                             return null;
                         }
 
+                        if (mappingStart.Style == MappingStyle.Flow)
+                        {
+                            openFlow.Push(mappingStart.Start);
+                        }
+
                         var mapping = new YamlMappingNode((int)mappingStart.Start.Line, (int)mappingStart.Start.Column);
                         Attach(mapping, mappingStart.Anchor);
                         stack.Push(mapping);
@@ -117,12 +125,23 @@ internal static class YamlTree
                             return null;
                         }
 
+                        if (sequenceStart.Style == SequenceStyle.Flow)
+                        {
+                            openFlow.Push(sequenceStart.Start);
+                        }
+
                         var sequence = new YamlSequenceNode((int)sequenceStart.Start.Line, (int)sequenceStart.Start.Column);
                         Attach(sequence, sequenceStart.Anchor);
                         stack.Push(sequence);
                         pendingKeys.Push(null);
                         break;
                     case MappingEnd or SequenceEnd:
+                        if (stack.Peek() is var closing && openFlow.Count > 0 &&
+                            openFlow.Peek().Line == closing.Line && openFlow.Peek().Column == closing.Column)
+                        {
+                            openFlow.Pop();
+                        }
+
                         stack.Pop();
                         pendingKeys.Pop();
                         break;
@@ -132,6 +151,21 @@ internal static class YamlTree
         catch (YamlException ex)
         {
             problems.Add(new ConfigProblem(file, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, "YAML syntax error: " + Describe(ex)));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner can fail this way on some unterminated flow collections instead of
+            // raising a YamlException; point at the bracket that was never closed when we know it.
+            if (openFlow.Count > 0)
+            {
+                problems.Add(At(file, openFlow.Peek(), "YAML syntax error: this '[' or '{' is never closed (an unclosed bracket?)"));
+            }
+            else
+            {
+                problems.Add(At(file, lastMark, "YAML syntax error after this point: the structure is not closed (an unclosed bracket or quote?)"));
+            }
+
             return null;
         }
         catch (KeyMustBeScalarException ex)

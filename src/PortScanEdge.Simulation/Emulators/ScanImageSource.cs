@@ -11,7 +11,8 @@ namespace PortScanEdge.Simulation.Emulators;
 /// <param name="EnergyKv">Nominal energy in kV.</param>
 /// <param name="Width">Pixels along the vehicle.</param>
 /// <param name="Height">Pixels.</param>
-public sealed record ScanImageRequest(string TransactionId, EnergyKind Energy, ushort EnergyKv, int Width, int Height);
+/// <param name="ScannerId">The emulated scanner's device id.</param>
+public sealed record ScanImageRequest(string TransactionId, EnergyKind Energy, ushort EnergyKv, int Width, int Height, string ScannerId = "");
 
 /// <summary>
 /// Produces the file bytes of an emulated radiograph (16-bit greyscale PNG). The synthetic-radiograph generator

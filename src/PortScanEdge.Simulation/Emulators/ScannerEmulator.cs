@@ -504,7 +504,7 @@ public sealed class ScannerEmulator : IAsyncDisposable
         var announced = new List<AnnouncedImage>(energies.Length);
         foreach ((EnergyKind kind, ushort kv) in energies)
         {
-            byte[] bytes = await _images.RenderAsync(new ScanImageRequest(transactionId, kind, kv, _options.ImageWidth, _options.ImageHeight), cancellationToken).ConfigureAwait(false);
+            byte[] bytes = await _images.RenderAsync(new ScanImageRequest(transactionId, kind, kv, _options.ImageWidth, _options.ImageHeight, _options.Id), cancellationToken).ConfigureAwait(false);
             string suffix = kind switch { EnergyKind.Low => "low", EnergyKind.High => "high", _ => "single" };
             string name = $"{_options.Id}-{transactionId}-{suffix}.png";
             string path = Path.Combine(_options.SpoolDirectory, name);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PortScanEdge.Core.Configuration;
+using PortScanEdge.Host.Hosting;
+
+namespace PortScanEdge.Host.Commands;
+
+/// <summary><c>portscan-edge run --config FILE</c>: runs the gateway until SIGTERM or Ctrl+C.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text (human-readable, default) or json (one object per line, for journald and log shippers).",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Least severe level logged: Trace, Debug, Information, Warning, Error.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
+        var command = new Command(
+            "run",
+            "Run the gateway: load and validate the config (exit 2 on any problem, nothing started), start the lane services, " +
+            "and stop gracefully within 5 s on SIGTERM or Ctrl+C. Under systemd it reports readiness and feeds the watchdog.\n\n" +
+            "Example:\n  portscan-edge run --config deploy/config/demo.yaml")
+        {
+            config,
+            logFormat,
+            logLevel,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var result = ConfigLoader.LoadFile(parseResult.GetRequiredValue(config));
+            if (!result.IsValid)
+            {
+                ConfigOption.WriteProblems(result);
+                return ExitCodes.UsageOrConfig;
+            }
+
+            using var host = GatewayHost.Build(
+                result.Options!,
+                result.FullPath!,
+                parseResult.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
+                parseResult.GetValue(logLevel));
+            try
+            {
+                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OptionsValidationException ex)
+            {
+                foreach (var failure in ex.Failures)
+                {
+                    await Console.Error.WriteLineAsync($"{result.FullPath}: {failure}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.UsageOrConfig;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

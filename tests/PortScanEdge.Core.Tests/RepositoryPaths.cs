@@ -1,0 +1,20 @@
+namespace PortScanEdge.Core.Tests;
+
+/// <summary>Finds files of the repository from the test's output directory.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Of(string relative) => Path.Combine(Root, relative);
+
+    private static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PortScanEdge.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("PortScanEdge.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace PortScanEdge.Host.Tests;
+
+public class RunCommandTests
+{
+    private const int SigTerm = 15;
+    private const int SigInt = 2;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(SigTerm)]
+    [InlineData(SigInt)]
+    public async Task Run_Demo_StartsTheSimulatedLaneAndStopsGracefullyOnSignal(int signal)
+    {
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path]);
+        await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
+
+        gateway.Signal(signal);
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", gateway.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Gateway stopped", gateway.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_JsonLogFormat_WritesOneJsonObjectPerLine()
+    {
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path, "--log-format", "json"]);
+        await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
+        gateway.Signal(SigTerm);
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
+
+        var lines = gateway.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            using var document = JsonDocument.Parse(line);
+            Assert.True(document.RootElement.TryGetProperty("EventId", out _));
+        }
+
+        Assert.Contains(lines, l => l.Contains("\"EventId\":1111", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_InvalidConfig_ExitsTwoWithSameMessagesAndStartsNothing()
+    {
+        using var file = TempConfig.FromDemo(text => text.Replace("gateway:\n  id: gw-demo", "gateway:\n  ident: gw-demo", StringComparison.Ordinal));
+
+        var (validateExit, _, validateErr) = await CliProcess.RunAsync("validate", "--config", file.Path);
+        var (runExit, runOut, runErr) = await CliProcess.RunAsync("run", "--config", file.Path);
+
+        Assert.Equal(2, validateExit);
+        Assert.Equal(2, runExit);
+        Assert.Equal(validateErr, runErr);
+        Assert.Contains($"{file.Path}:10:3: gateway.ident: unknown key 'ident' in gateway", runErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting", runOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnsetSecret_RefusesToStart()
+    {
+        using var file = TempConfig.FromDemo(text => text.Replace(
+            "mqtt:\n  broker: embedded",
+            "mqtt:\n  broker: embedded\n  username: gw\n  password: ${PORTSCAN_TEST_SECRET_NOT_SET}",
+            StringComparison.Ordinal));
+
+        var (exitCode, _, stderr) = await CliProcess.RunAsync("run", "--config", file.Path);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("mqtt.password: environment variable PORTSCAN_TEST_SECRET_NOT_SET is not set", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnderSystemdWatchdog_SendsWatchdogPings()
+    {
+        // Stand in for systemd: a datagram socket named by NOTIFY_SOCKET, as sd_notify(3) describes.
+        var socketPath = Path.Combine(Path.GetTempPath(), $"portscan-notify-{Guid.NewGuid():N}.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        try
+        {
+            using var config = TempConfig.IsolatedDemo();
+            using var gateway = CliProcess.Start(
+                ["run", "--config", config.Path],
+                new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" });
+
+            var buffer = new byte[256];
+            var pings = 0;
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            while (pings < 2)
+            {
+                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                if (Encoding.ASCII.GetString(buffer, 0, received) == "WATCHDOG=1")
+                {
+                    pings++;
+                }
+            }
+
+            Assert.Contains("systemd watchdog enabled: pinging every 200 ms", gateway.Stdout + gateway.Stderr, StringComparison.Ordinal);
+            gateway.Signal(SigTerm);
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            File.Delete(socketPath);
+        }
+    }
+}
