@@ -228,6 +228,7 @@ public sealed partial class GatewayLanes(
             hub,
             () => hotlist.Current,
             Path.Combine(dataDirectory, "overlays"),
+            config.Detection,
             time,
             loggers.CreateLogger($"PortScanEdge.Lane.{lane.Id}"));
 
