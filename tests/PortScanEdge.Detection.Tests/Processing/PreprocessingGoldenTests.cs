@@ -194,6 +194,17 @@ public sealed class PreprocessingGoldenTests
     }
 
     [Fact]
+    public void RegionFinder_MapTallerThan32767Rows_FindsTheRegionAtTheBottom()
+    {
+        const int W = 2, H = 40000;
+        var map = new float[W * H];
+        map[((H - 2) * W) + 1] = 0.8f;
+        map[((H - 1) * W) + 0] = 0.9f; // diagonal neighbour: one region
+        var region = Assert.Single(new RegionFinder().Find(map, W, H, 0.5f, 1, W, H, 5, 0));
+        Assert.Equal(new RegionOfInterest(0, H - 2, 2, 2, 0, H - 1, 0.9f, 2), region);
+    }
+
+    [Fact]
     public void RegionFinder_RegionAtTheEdge_IsClippedToTheRadiograph()
     {
         var map = new float[4 * 4];
