@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Debian packages the tests use: a real broker and clients (messaging), socat (serial emulator ptys),
 # Chromium (operator console), openssl (TLS fixtures), systemd (systemd-analyze verify on the unit).
-packages=(mosquitto mosquitto-clients socat chromium openssl systemd)
+packages=(mosquitto mosquitto-clients socat chromium openssl systemd python3)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -25,5 +25,12 @@ fi
 # The broker package enables a system service; tests start their own brokers on free ports.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
   systemctl stop mosquitto || true
+fi
+# The AsyncAPI CLI that validates docs/asyncapi.yaml (a messaging test runs it through npx); fetched once into
+# the npm cache so the test does not download it. Node.js and npm come with the machine.
+if command -v npx >/dev/null 2>&1; then
+  npx -y @asyncapi/cli@6.2.0 --version >/dev/null 2>&1 || echo "install-deps: warning: could not fetch @asyncapi/cli@6.2.0"
+else
+  echo "install-deps: warning: npx not found; the AsyncAPI validation test will fail"
 fi
 echo "install-deps: ok"

@@ -18,10 +18,14 @@ if ! dotnet build PortScanEdge.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
-dotnet test PortScanEdge.sln -c Release --no-build -nologo \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
-  -- RunConfiguration.TestSessionTimeout=1500000
-test_exit=$?
+# One run per test project so every project gets its own TRX file (names cannot collide).
+test_exit=0
+for project in tests/*/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results" \
+    || test_exit=$?
+done
 
 passed=0; failed=0; skipped=0; total=0
 shopt -s nullglob

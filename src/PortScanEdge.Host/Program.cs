@@ -8,8 +8,14 @@ Command[] commands =
     RunCommand.Create(),
     ValidateCommand.Create(),
     SchemaCommand.Create(),
+    AnalyzeCommand.Create(),
+    BenchCommand.Create(),
     SynthCommand.Create(),
     EvaluateCommand.Create(),
+    AuditCommand.Create(),
+    EmulateCommand.Create(),
+    ExportCommand.Create(),
+    VerifyBundleCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

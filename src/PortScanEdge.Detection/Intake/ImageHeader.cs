@@ -16,7 +16,8 @@ public enum ImageContainer
 /// <param name="Height">Height, pixels.</param>
 /// <param name="BitDepth">Bits per grey sample: 8 or 16.</param>
 /// <param name="CompressedBytes">Bytes of pixel data in the file (PNG IDAT payload, TIFF strip/tile bytes).</param>
-public readonly record struct ImageHeader(ImageContainer Container, int Width, int Height, int BitDepth, long CompressedBytes)
+/// <param name="Interlaced">PNG Adam7 interlacing (decoded by ImageSharp rather than the fast path).</param>
+public readonly record struct ImageHeader(ImageContainer Container, int Width, int Height, int BitDepth, long CompressedBytes, bool Interlaced = false)
 {
     /// <summary>Bytes the decoded pixels occupy.</summary>
     public long DecodedBytes => (long)Width * Height * (BitDepth / 8);

@@ -20,12 +20,14 @@ namespace PortScanEdge.Detection.Intake;
 /// ICC profiles) is refused or neutralised before the decoder runs, and the work left is proportional to
 /// the bounded pixel count and file size; a decode that still overruns <see cref="ImageLimits.DecodeTimeout"/>
 /// is rejected.
-/// One instance per analysis workspace; not thread-safe (it owns the file buffer).
+/// One instance per analysis workspace; not thread-safe (it owns the file buffer). Dispose it to stop the PNG
+/// decoder's worker thread.
 /// </summary>
-public sealed class ImageIntake
+public sealed class ImageIntake : IDisposable
 {
     private readonly ImageLimits limits;
     private readonly Configuration configuration;
+    private readonly PngGreyDecoder pngDecoder = new();
     private byte[] fileBuffer = [];
 
     /// <summary>Creates an intake with the given limits.</summary>
@@ -43,6 +45,9 @@ public sealed class ImageIntake
             MaxDegreeOfParallelism = 1,
         };
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => pngDecoder.Dispose();
 
     /// <summary>The limits in force.</summary>
     public ImageLimits Limits => limits;
@@ -207,6 +212,13 @@ public sealed class ImageIntake
         }
 
         var started = Stopwatch.GetTimestamp();
+        if (header.Container == ImageContainer.Png && !header.Interlaced)
+        {
+            // The validated IHDR is this path's Identify: dimensions, bit depth and colour type are already checked.
+            var fast = pngDecoder.Decode(fileBuffer, length, header, target);
+            return fast ?? CheckDecodeTime(started);
+        }
+
         try
         {
             IImageInfo? info;
@@ -236,15 +248,9 @@ public sealed class ImageIntake
                 return new Rejection(RejectionKind.MultiFrame, Invariant($"image has {image.Frames.Count} frames; a single radiograph is expected"));
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed > limits.DecodeTimeout)
-            {
-                return new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding took {elapsed.TotalMilliseconds:F0} ms, over the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound"));
-            }
-
             target.Reset(header.Width, header.Height, header.BitDepth);
             image.CopyPixelDataTo(MemoryMarshal.Cast<ushort, L16>(target.Pixels));
-            return null;
+            return CheckDecodeTime(started);
         }
         catch (InvalidMemoryOperationException exception)
         {
@@ -261,6 +267,14 @@ public sealed class ImageIntake
             // Decoder failures on hostile input are data problems, not gateway faults: name them and carry on.
             return new Rejection(RejectionKind.Corrupt, $"decoder rejected the image: {exception.Message}");
         }
+    }
+
+    private Rejection? CheckDecodeTime(long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return elapsed > limits.DecodeTimeout
+            ? new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding took {elapsed.TotalMilliseconds:F0} ms, over the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound"))
+            : null;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

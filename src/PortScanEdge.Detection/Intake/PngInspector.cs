@@ -32,6 +32,7 @@ internal static class PngInspector
         var sawEnd = false;
         long idatBytes = 0;
         int width = 0, height = 0, bitDepth = 0, colourType = 0;
+        var interlaced = false;
 
         while (offset < file.Length)
         {
@@ -96,6 +97,8 @@ internal static class PngInspector
                 {
                     return new Rejection(RejectionKind.Corrupt, "PNG header has an invalid compression, filter or interlace method");
                 }
+
+                interlaced = data[12] == 1;
             }
             else
             {
@@ -153,7 +156,7 @@ internal static class PngInspector
             return new Rejection(RejectionKind.Truncated, Invariant($"PNG ends after {file.Length} bytes without an IEND chunk; the file is truncated"));
         }
 
-        header = new ImageHeader(ImageContainer.Png, width, height, bitDepth, idatBytes);
+        header = new ImageHeader(ImageContainer.Png, width, height, bitDepth, idatBytes, interlaced);
         // PNG rows carry one filter byte each on top of the samples.
         var decodedWithFilters = header.DecodedBytes + height;
         return ImageIntake.CheckCompressionRatio(decodedWithFilters, idatBytes, limits, "PNG");

@@ -53,6 +53,14 @@ internal static class AnalyzeCommand
             return DetectionCommandSupport.UsageError;
         }
 
+        var unknown = files.FirstOrDefault(f => f.StartsWith('-') && !File.Exists(f));
+        if (unknown is not null)
+        {
+            // The parser hands unrecognised options to FILE; a file name that starts with '-' can be given as ./-name.
+            error.WriteLine($"analyze: unknown option '{unknown}'. Run 'portscan-edge analyze --help' for usage.");
+            return DetectionCommandSupport.UsageError;
+        }
+
         var opened = DetectionCommandSupport.TryOpen(configPath, modelPath, error, adjust: null, out var detector);
         if (opened != 0)
         {

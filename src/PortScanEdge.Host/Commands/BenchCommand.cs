@@ -32,6 +32,7 @@ internal static class BenchCommand
 
         command.Action = detection.Action;
         command.Subcommands.Add(detection);
+        command.Subcommands.Add(BenchLaneCommand.Create("lane"));
         return command;
     }
 }
@@ -51,7 +52,7 @@ internal static class DetectionBench
         var config = new Option<string?>("--config") { Description = "Gateway config whose detection: section supplies threads and limits." };
         var images = new Option<string?>("--images") { Description = "Directory of radiographs (*.png, *.tif, *.tiff); default: generated 2048 x 6000 16-bit scans." };
         var frames = new Option<int>("--frames") { Description = "Measured frames (after warm-up).", DefaultValueFactory = _ => 200 };
-        var warmup = new Option<int>("--warmup") { Description = "Unmeasured warm-up frames.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured warm-up frames (enough for the JIT to settle, so steady-state allocation is what is measured).", DefaultValueFactory = _ => 30 };
         var width = new Option<int>("--width") { Description = "Width of generated scans, pixels.", DefaultValueFactory = _ => 6000 };
         var height = new Option<int>("--height") { Description = "Height of generated scans, pixels.", DefaultValueFactory = _ => 2048 };
         var writeImages = new Option<string?>("--write-images") { Description = "Keep the generated scans in this directory (e.g. for the Node peer baseline)." };
@@ -273,7 +274,7 @@ internal static class DetectionBench
     private static void FillBareInput(RadiographDetector detector, string file, ModelBinding bare)
     {
         var contract = detector.Contract;
-        var intake = new ImageIntake(new ImageLimits());
+        using var intake = new ImageIntake(new ImageLimits());
         var radiograph = new Radiograph();
         if (intake.TryLoad(file, radiograph) is not null)
         {

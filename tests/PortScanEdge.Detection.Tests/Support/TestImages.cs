@@ -75,6 +75,32 @@ internal static class TestImages
         return PngFromChunks(chunks);
     }
 
+    /// <summary>A grey PNG written by ImageSharp's encoder with the given filter (8-bit takes the high byte).</summary>
+    public static byte[] EncodeWithImageSharp(ushort[] pixels, int width, int height, int bitDepth, SixLabors.ImageSharp.Formats.Png.PngFilterMethod filter, bool interlaced)
+    {
+        using var output = new MemoryStream();
+        var encoder = new SixLabors.ImageSharp.Formats.Png.PngEncoder
+        {
+            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale,
+            BitDepth = bitDepth == 16 ? SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit16 : SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit8,
+            FilterMethod = filter,
+            InterlaceMethod = interlaced ? SixLabors.ImageSharp.Formats.Png.PngInterlaceMode.Adam7 : SixLabors.ImageSharp.Formats.Png.PngInterlaceMode.None,
+        };
+        if (bitDepth == 16)
+        {
+            using var image = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, SixLabors.ImageSharp.PixelFormats.L16>(pixels.AsSpan()), width, height);
+            image.Save(output, encoder);
+        }
+        else
+        {
+            var bytes = pixels.Select(p => (byte)(p >> 8)).ToArray();
+            using var image = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.L8>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, SixLabors.ImageSharp.PixelFormats.L8>(bytes.AsSpan()), width, height);
+            image.Save(output, encoder);
+        }
+
+        return output.ToArray();
+    }
+
     public static byte[] PngFromChunks(IEnumerable<(string Type, byte[] Data)> chunks)
     {
         using var output = new MemoryStream();
