@@ -8,9 +8,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "{Version} starting: site {Site}, gateway {Gateway}, {LaneCount} lane(s), config {ConfigPath}")]
     public static partial void GatewayStarting(ILogger logger, string version, string site, string gateway, int laneCount, string configPath);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "No lane services are active yet: lanes {Lanes} are configured but this build does not drive devices or analyse scans yet; it publishes only its availability, birth and telemetry over MQTT. Waiting for shutdown (Ctrl+C or SIGTERM).")]
-    public static partial void NoLaneServices(ILogger logger, string lanes);
-
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Shutdown requested; stopping within 5 s")]
     public static partial void GatewayStopping(ILogger logger);
 

@@ -8,6 +8,10 @@ Command[] commands =
     RunCommand.Create(),
     ValidateCommand.Create(),
     SchemaCommand.Create(),
+    AnalyzeCommand.Create(),
+    BenchCommand.Create(),
+    SynthCommand.Create(),
+    EvaluateCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

@@ -13,10 +13,11 @@ public class RunCommandTests
     [Theory]
     [InlineData(SigTerm)]
     [InlineData(SigInt)]
-    public async Task Run_Demo_StartsSaysNoLaneServicesAndStopsGracefullyOnSignal(int signal)
+    public async Task Run_Demo_StartsTheSimulatedLaneAndStopsGracefullyOnSignal(int signal)
     {
-        using var gateway = CliProcess.Start(["run", "--config", "deploy/config/demo.yaml"]);
-        await gateway.WaitForOutputAsync("No lane services are active yet", StartTimeout);
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path]);
+        await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
 
         gateway.Signal(signal);
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
@@ -29,8 +30,9 @@ public class RunCommandTests
     [Fact]
     public async Task Run_JsonLogFormat_WritesOneJsonObjectPerLine()
     {
-        using var gateway = CliProcess.Start(["run", "--config", "deploy/config/demo.yaml", "--log-format", "json"]);
-        await gateway.WaitForOutputAsync("No lane services are active yet", StartTimeout);
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path, "--log-format", "json"]);
+        await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
         gateway.Signal(SigTerm);
         await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
 
@@ -42,7 +44,7 @@ public class RunCommandTests
             Assert.True(document.RootElement.TryGetProperty("EventId", out _));
         }
 
-        Assert.Contains(lines, l => l.Contains("\"EventId\":1001", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"EventId\":1111", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -83,8 +85,9 @@ public class RunCommandTests
         socket.Bind(new UnixDomainSocketEndPoint(socketPath));
         try
         {
+            using var config = TempConfig.IsolatedDemo();
             using var gateway = CliProcess.Start(
-                ["run", "--config", "deploy/config/demo.yaml"],
+                ["run", "--config", config.Path],
                 new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" });
 
             var buffer = new byte[256];

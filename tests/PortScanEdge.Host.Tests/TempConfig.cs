@@ -3,17 +3,42 @@ namespace PortScanEdge.Host.Tests;
 /// <summary>A config file written for one test and deleted afterwards.</summary>
 internal sealed class TempConfig : IDisposable
 {
-    private TempConfig(string path) => Path = path;
+    private readonly string? _dataDirectory;
+
+    private TempConfig(string path, string? dataDirectory = null)
+    {
+        Path = path;
+        _dataDirectory = dataDirectory;
+    }
 
     public string Path { get; }
 
-    public static TempConfig FromDemo(Func<string, string> edit)
+    public static TempConfig FromDemo(Func<string, string> edit, string? dataDirectory = null)
     {
         var demo = File.ReadAllText(System.IO.Path.Combine(CliProcess.RepositoryRoot, "deploy/config/demo.yaml"));
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, edit(demo));
-        return new TempConfig(path);
+        return new TempConfig(path, dataDirectory);
     }
 
-    public void Dispose() => File.Delete(Path);
+    /// <summary>The demo with its own data directory, so runs in parallel do not share emulator links or files.</summary>
+    public static TempConfig IsolatedDemo(Func<string, string>? edit = null)
+    {
+        var dataDirectory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-data-{Guid.NewGuid():N}");
+        return FromDemo(text =>
+        {
+            var isolated = text.Replace("data_dir: /tmp/portscan-edge-demo", "data_dir: " + dataDirectory, StringComparison.Ordinal)
+                .Replace("spool_dir: /tmp/portscan-edge-demo/", "spool_dir: " + dataDirectory + "/", StringComparison.Ordinal);
+            return edit is null ? isolated : edit(isolated);
+        }, dataDirectory);
+    }
+
+    public void Dispose()
+    {
+        File.Delete(Path);
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
 }

@@ -61,6 +61,16 @@ public enum SerialHandshake
     RtsCtsXonXoff,
 }
 
+/// <summary>How a serial line is read.</summary>
+public enum SerialIoMode
+{
+    /// <summary>Wait in poll(2) on the port's descriptor: no CPU while idle (Linux; elsewhere falls back to stream).</summary>
+    Poll,
+
+    /// <summary>System.IO.Ports' BaseStream reads; portable, but polls every millisecond per port on Linux.</summary>
+    Stream,
+}
+
 /// <summary>Settings of one serial line.</summary>
 public sealed class SerialOptions
 {
@@ -93,6 +103,15 @@ public sealed class SerialOptions
 
     [Doc("True for an RS-485 (half-duplex) adapter; the driver then drives RTS for transmit enable.")]
     public bool Rs485 { get; set; }
+
+    [Doc("How the port is read: 'poll' waits in poll(2) on the port's descriptor (no CPU while idle); 'stream' uses System.IO.Ports' BaseStream (wakes every millisecond on Linux).")]
+    public SerialIoMode Io { get; set; } = SerialIoMode.Poll;
+
+    [Doc("First delay before reopening a port that disappeared; doubles on each failure up to reconnect_backoff_max.")]
+    public TimeSpan ReconnectBackoffInitial { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    [Doc("Largest delay between attempts to reopen a port that disappeared.")]
+    public TimeSpan ReconnectBackoffMax { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>An imaging scanner.</summary>
@@ -218,6 +237,9 @@ public sealed class LanePinsOptions
 
     [Doc("Input: radiation portal monitor alarm contact.")]
     public GpioPinOptions? RadiationAlarm { get; set; }
+
+    [Doc("Input: operator acknowledge push-button at the lane (read with Iot.Device.Button.GpioButton; active_low for a button to ground).")]
+    public GpioPinOptions? OperatorAck { get; set; }
 
     [Doc("Output: barrier gate relay (energised = open; de-energised = closed).")]
     public GpioPinOptions? Barrier { get; set; }

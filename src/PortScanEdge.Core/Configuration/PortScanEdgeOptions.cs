@@ -26,6 +26,9 @@ public sealed class PortScanEdgeOptions
     [Doc("Serial and GPIO devices attached to this gateway, referenced by id from the lanes.")]
     public DevicesOptions Devices { get; set; } = new();
 
+    [Doc("Decision policy and step timeouts of the lanes.")]
+    public LaneControlOptions LaneControl { get; set; } = new();
+
     [Doc("Anomaly detection on radiographs: model, thresholds and inference threads.")]
     public DetectionOptions Detection { get; set; } = new();
 

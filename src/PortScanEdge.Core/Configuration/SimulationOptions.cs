@@ -24,6 +24,9 @@ public sealed class SimulationOptions
     [Bounds(0, 1)]
     public double FaultRate { get; set; } = 0.02;
 
+    [Doc("The simulated operator refers a vehicle still awaiting a decision after this long (so the demo keeps moving); 0s never decides.")]
+    public TimeSpan OperatorDecisionDelay { get; set; } = TimeSpan.FromSeconds(8);
+
     [Doc("Width in pixels of the generated radiographs (along the vehicle).")]
     [Bounds(64, 16384)]
     public int ImageWidth { get; set; } = 2048;

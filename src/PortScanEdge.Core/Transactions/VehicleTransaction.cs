@@ -57,7 +57,10 @@ public sealed record VehicleTransaction
     /// <summary>How the transaction ended; null while it is open.</summary>
     public TransactionOutcome? Outcome { get; init; }
 
-    /// <summary>Human-readable detail of the outcome (e.g. the fault text); empty when none.</summary>
+    /// <summary>The failure that will be the outcome once the operator has decided; null when no step failed.</summary>
+    public TransactionOutcome? Failure { get; init; }
+
+    /// <summary>Human-readable detail of the failure or outcome (e.g. the fault text); empty when none.</summary>
     public string OutcomeDetail { get; init; } = string.Empty;
 }
 
@@ -217,6 +220,12 @@ public enum ReferralReason
 
     /// <summary>The site's policy asks an operator about every vehicle.</summary>
     PolicyAlwaysAsk,
+
+    /// <summary>No plate or container code was read.</summary>
+    NoPlateRead,
+
+    /// <summary>A step failed (scan, image integrity, analysis, e-stop...): see the outcome detail.</summary>
+    StepFailed,
 }
 
 /// <summary>A release or referral decision.</summary>
@@ -246,9 +255,6 @@ public enum TransactionOutcome
 
     /// <summary>Referred to secondary inspection.</summary>
     Referred,
-
-    /// <summary>No plate was read in time.</summary>
-    NoPlateRead,
 
     /// <summary>The scan did not complete in time.</summary>
     ScanTimeout,

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Devices.Health;
+using PortScanEdge.Host.Lanes;
 using PortScanEdge.Messaging;
 
 namespace PortScanEdge.Host.Hosting;
@@ -72,10 +74,14 @@ internal static class GatewayHost
             .ValidateOnStart();
         builder.Services.AddSingleton(new ConfigSource(configPath));
 
+        builder.Services.AddSingleton(new LaneHub(loaded.LaneControl.RecentTransactions));
+        builder.Services.AddSingleton<LaneRegistry>();
+        builder.Services.AddSingleton<DeviceHealthMonitor>();
         builder.Services.AddHostedService<GatewayLifecycleService>();
 
         // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.
         builder.Services.AddPortScanEdgeMessaging();
+        builder.Services.AddHostedService<GatewayLanes>();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }

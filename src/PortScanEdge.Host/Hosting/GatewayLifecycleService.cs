@@ -16,7 +16,6 @@ internal sealed class GatewayLifecycleService(
     {
         var value = options.Value;
         Log.GatewayStarting(logger, Cli.VersionLine, value.Site.Id, value.Gateway.Id, value.Lanes.Count, source.Path);
-        lifetime.ApplicationStarted.Register(() => Log.NoLaneServices(logger, string.Join(", ", value.Lanes.Select(l => l.Id))));
         lifetime.ApplicationStopping.Register(() => Log.GatewayStopping(logger));
         return Task.CompletedTask;
     }

@@ -1,0 +1,100 @@
+"""Synthetic anomalies for self-supervised training: our own design, independent of the generator's concealments.
+
+Training never sees a labelled anomaly. Instead, extra material is added to normal tiles in the physically right
+way (Beer-Lambert: transmitted intensity above the dark offset is multiplied by exp(-delta_mu_t)), and the
+network learns to segment what was added. Shapes: thresholded smooth-noise blobs (DRAEM-style), rotated
+ellipses/ellipsoids, random convex polygons. Amplitude: delta mu*t log-uniform in [0.12, 3.0]. Texture: smooth
+multiplicative noise. Never used: axis-aligned rectangles, brick grids, long thin bands, cylinders, or
+amplitudes above 3 -- those appear only in the generator's concealments, so the evaluation tests generalisation.
+"""
+import math
+
+import numpy as np
+
+from contract import DARK, LOG_SCALE, SCALE
+
+
+def smooth_noise(rng, h, w, cell):
+    """Bilinear-upsampled random lattice, values ~[-1, 1]."""
+    gh, gw = int(math.ceil(h / cell)) + 2, int(math.ceil(w / cell)) + 2
+    grid = rng.uniform(-1, 1, size=(gh, gw)).astype(np.float32)
+    ys = np.arange(h, dtype=np.float32) / cell
+    xs = np.arange(w, dtype=np.float32) / cell
+    y0 = ys.astype(np.int64)
+    x0 = xs.astype(np.int64)
+    fy = (ys - y0)[:, None]
+    fx = (xs - x0)[None, :]
+    fy = fy * fy * (3 - 2 * fy)
+    fx = fx * fx * (3 - 2 * fx)
+    a = grid[y0][:, x0]
+    b = grid[y0][:, x0 + 1]
+    c = grid[y0 + 1][:, x0]
+    d = grid[y0 + 1][:, x0 + 1]
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+
+
+def _ellipse(rng, h, w, cy, cx):
+    ry, rx = math.exp(rng.uniform(math.log(1.5), math.log(18))), math.exp(rng.uniform(math.log(1.5), math.log(30)))
+    angle = rng.uniform(0, math.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dy, dx = yy - cy, xx - cx
+    u = (dx * math.cos(angle) + dy * math.sin(angle)) / rx
+    v = (-dx * math.sin(angle) + dy * math.cos(angle)) / ry
+    r2 = u * u + v * v
+    if rng.random() < 0.5:
+        return np.sqrt(np.clip(1 - r2, 0, 1))  # ellipsoid: thickness falls to the rim
+    return np.clip((1 - np.sqrt(r2)) * max(rx, ry), 0, 1)  # flat disc, soft one-pixel rim
+
+
+def _noise_blob(rng, h, w, cy, cx):
+    size = math.exp(rng.uniform(math.log(3), math.log(28)))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    falloff = 1 - np.sqrt(((yy - cy) / size) ** 2 + ((xx - cx) / (size * rng.uniform(0.6, 1.8))) ** 2)
+    field = falloff + 0.5 * smooth_noise(rng, h, w, max(2.0, size / 2))
+    return np.clip((field - 0.25) * 4, 0, 1)
+
+
+def _polygon(rng, h, w, cy, cx):
+    radius = math.exp(rng.uniform(math.log(2), math.log(22)))
+    n = rng.integers(3, 8)
+    angles = np.sort(rng.uniform(0, 2 * math.pi, size=n))
+    radii = radius * rng.uniform(0.5, 1.0, size=n)
+    py = cy + radii * np.sin(angles)
+    px = cx + radii * np.cos(angles) * rng.uniform(0.5, 2.0)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    inside = np.ones((h, w), dtype=bool)
+    # Convex hull of the vertices sorted by angle around the centre: inside = left of every edge.
+    for i in range(n):
+        y1, x1, y2, x2 = py[i], px[i], py[(i + 1) % n], px[(i + 1) % n]
+        inside &= (x2 - x1) * (yy - y1) - (y2 - y1) * (xx - x1) >= 0
+    return inside.astype(np.float32)
+
+
+SHAPES = (_ellipse, _noise_blob, _polygon)
+# Transformed value above which a pixel holds material (air is ~0.015 after the log transform).
+MATERIAL = 0.04
+
+
+def add_anomalies(rng, tile, count):
+    """Returns (tile with material added, target mask of visibly changed pixels)."""
+    h, w = tile.shape
+    delta = np.zeros((h, w), dtype=np.float32)
+    # Contraband hides in vehicles: most centres are drawn from pixels that hold material, not open air.
+    material = np.flatnonzero(tile.ravel() > MATERIAL)
+    for _ in range(count):
+        if len(material) > 0 and rng.random() < 0.85:
+            index = material[rng.integers(0, len(material))]
+            cy, cx = index // w + rng.uniform(0, 1), index % w + rng.uniform(0, 1)
+        else:
+            cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+        shape = SHAPES[rng.integers(0, len(SHAPES))](rng, h, w, cy, cx)
+        amplitude = math.exp(rng.uniform(math.log(0.12), math.log(3.0)))
+        texture = 1 + rng.uniform(0, 0.4) * smooth_noise(rng, h, w, rng.uniform(2, 8))
+        delta += amplitude * shape * texture
+    intensity = np.exp(-tile.astype(np.float64) * LOG_SCALE) * SCALE
+    changed = np.maximum(intensity - DARK, 0) * np.exp(-delta) + DARK
+    out = np.clip(-np.log(np.maximum(changed, 1.0) / SCALE) / LOG_SCALE, 0, 1).astype(np.float32)
+    # Quantum noise on the added part is small after 4x4 averaging; a light jitter keeps texture honest.
+    out += (delta > 0) * rng.normal(0, 0.0015, size=(h, w)).astype(np.float32)
+    target = ((out - tile) > 0.006).astype(np.float32)
+    return out, target

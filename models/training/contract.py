@@ -1,0 +1,75 @@
+"""Preprocessing exactly as models/CONTRACT.md and the gateway (src/PortScanEdge.Detection/Processing) do it.
+
+Raw 16-bit radiograph -> box average of the *raw* values over downsample x downsample blocks (rounded to the
+nearest integer, as the gateway's integer accumulator does) -> log_attenuation transform
+v = clamp(-ln(max(raw,1)/scale) / ln(scale), 0, 1) -> tiles of input_height x input_width placed every
+(tile - overlap) pixels, the last one pulled back to end at the edge; image score = max tile score.
+"""
+import math
+
+import numpy as np
+from PIL import Image
+
+SCALE = 65535.0
+LOG_SCALE = math.log(SCALE)
+DOWNSAMPLE = 4
+TILE_H = 256
+TILE_W = 512
+OVERLAP = 32
+# Transmitted counts of a fully opaque ray (the generator's dark offset; real detectors have one too).
+DARK = 40.0
+
+
+def _lut():
+    raw = np.arange(65536, dtype=np.float64)
+    return np.clip(-np.log(np.maximum(raw, 1.0) / SCALE) / LOG_SCALE, 0.0, 1.0).astype(np.float32)
+
+
+LUT = _lut()
+
+
+def load_raw(path):
+    """A 16-bit greyscale PNG as uint16 [H, W]."""
+    with Image.open(path) as image:
+        array = np.array(image)
+    if array.dtype != np.uint16:
+        array = array.astype(np.int64)
+        if array.max() <= 255:
+            array = array * 257
+        array = np.clip(array, 0, 65535).astype(np.uint16)
+    return array
+
+
+def reduce(raw, d=DOWNSAMPLE):
+    """Box-average downsample of raw values (partial edge blocks averaged over what they hold), then the LUT."""
+    h, w = raw.shape
+    rh, rw = (h + d - 1) // d, (w + d - 1) // d
+    padded = np.zeros((rh * d, rw * d), dtype=np.uint64)
+    counts = np.zeros((rh * d, rw * d), dtype=np.uint64)
+    padded[:h, :w] = raw
+    counts[:h, :w] = 1
+    sums = padded.reshape(rh, d, rw, d).sum(axis=(1, 3))
+    n = counts.reshape(rh, d, rw, d).sum(axis=(1, 3))
+    mean = (sums + n // 2) // n
+    return LUT[mean.astype(np.int64)]
+
+
+def axis_starts(length, tile, overlap):
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, length - tile, step))
+    starts.append(length - tile)
+    return sorted(set(starts))
+
+
+def tiles(plane):
+    """Yields (y, x, tile[TILE_H, TILE_W]) covering the plane; pads with air where the plane is smaller."""
+    h, w = plane.shape
+    pad = LUT[65535]
+    for y in axis_starts(h, TILE_H, OVERLAP):
+        for x in axis_starts(w, TILE_W, OVERLAP):
+            tile = np.full((TILE_H, TILE_W), pad, dtype=np.float32)
+            part = plane[y:y + TILE_H, x:x + TILE_W]
+            tile[:part.shape[0], :part.shape[1]] = part
+            yield y, x, tile

@@ -1,0 +1,208 @@
+using PortScanEdge.Detection.Inference;
+using PortScanEdge.Detection.Intake;
+
+namespace PortScanEdge.Detection.Processing;
+
+/// <summary>
+/// Turns a radiograph into network input per the model contract: box-average downsampling of the raw values
+/// (averaging transmitted intensity, as a coarser detector would), then the pixel transform through a 65,536-entry
+/// lookup table (the logarithm is never evaluated per pixel), into a grow-only float plane; then copies tiles
+/// from the plane into the bound input tensor, replicating grey into every channel, with optional mean/std.
+/// One instance per workspace; not thread-safe.
+/// </summary>
+public sealed class Preprocessor
+{
+    private readonly ModelContract contract;
+    private readonly float[] lut16;
+    private readonly float[] lut8;
+    private float[][] planes = [[], []];
+    private uint[] accumulator = [];
+
+    /// <summary>Creates the preprocessor and its lookup tables for <paramref name="contract"/>.</summary>
+    public Preprocessor(ModelContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        this.contract = contract;
+        // 8-bit sources arrive widened ×257. A model scale that is explicit refers to raw file values, so for
+        // 8-bit files it is widened the same way; the default (65535 / 255) is the same table either way.
+        var scale16 = contract.PixelScale ?? 65535.0;
+        var scale8 = contract.PixelScale is { } explicitScale ? explicitScale * 257.0 : 65535.0;
+        lut16 = BuildTable(scale16, contract.Transform);
+        lut8 = scale8 == scale16 ? lut16 : BuildTable(scale8, contract.Transform);
+        PadValue = lut16[Math.Min(65535, (int)Math.Round(scale16))];
+    }
+
+    /// <summary>Width of the downsampled plane.</summary>
+    public int ReducedWidth { get; private set; }
+
+    /// <summary>Height of the downsampled plane.</summary>
+    public int ReducedHeight { get; private set; }
+
+    /// <summary>Transformed value of open air (raw = scale), used to pad tiles that overhang a small image.</summary>
+    public float PadValue { get; }
+
+    /// <summary>The transformed, downsampled plane <paramref name="index"/> (0, or 1 for the high-energy image).</summary>
+    public ReadOnlySpan<float> Plane(int index) => planes[index].AsSpan(0, ReducedWidth * ReducedHeight);
+
+    /// <summary>The transform of one raw 16-bit value (what the table holds), for tests and documentation.</summary>
+    public static float Transform(double raw, double scale, PixelTransform transform) => transform switch
+    {
+        PixelTransform.LogAttenuation => (float)Math.Clamp(-Math.Log(Math.Max(raw, 1.0) / scale) / Math.Log(scale), 0.0, 1.0),
+        _ => (float)(raw / scale),
+    };
+
+    /// <summary>Downsamples and transforms <paramref name="radiograph"/> into plane <paramref name="planeIndex"/>.</summary>
+    public void Reduce(Radiograph radiograph, int planeIndex)
+    {
+        ArgumentNullException.ThrowIfNull(radiograph);
+        var d = contract.Downsample;
+        var width = radiograph.Width;
+        var height = radiograph.Height;
+        var reducedWidth = (width + d - 1) / d;
+        var reducedHeight = (height + d - 1) / d;
+        ReducedWidth = reducedWidth;
+        ReducedHeight = reducedHeight;
+        var needed = reducedWidth * reducedHeight;
+        if (planes[planeIndex].Length < needed)
+        {
+            planes[planeIndex] = GC.AllocateUninitializedArray<float>(needed);
+        }
+
+        if (accumulator.Length < reducedWidth)
+        {
+            accumulator = new uint[reducedWidth];
+        }
+
+        var lut = radiograph.SourceBitDepth == 8 ? lut8 : lut16;
+        var plane = planes[planeIndex];
+        var pixels = radiograph.Pixels;
+        if (d == 1)
+        {
+            for (var i = 0; i < needed; i++)
+            {
+                plane[i] = lut[pixels[i]];
+            }
+
+            return;
+        }
+
+        var acc = accumulator.AsSpan(0, reducedWidth);
+        var fullColumns = width / d;
+        for (var ry = 0; ry < reducedHeight; ry++)
+        {
+            acc.Clear();
+            var y0 = ry * d;
+            var y1 = Math.Min(height, y0 + d);
+            for (var y = y0; y < y1; y++)
+            {
+                var row = pixels.Slice(y * width, width);
+                var x = 0;
+                for (var rx = 0; rx < fullColumns; rx++)
+                {
+                    uint sum = 0;
+                    for (var k = 0; k < d; k++)
+                    {
+                        sum += row[x + k];
+                    }
+
+                    acc[rx] += sum;
+                    x += d;
+                }
+
+                for (; x < width; x++)
+                {
+                    acc[fullColumns] += row[x];
+                }
+            }
+
+            var rows = (uint)(y1 - y0);
+            var target = plane.AsSpan(ry * reducedWidth, reducedWidth);
+            var fullCount = rows * (uint)d;
+            for (var rx = 0; rx < fullColumns; rx++)
+            {
+                target[rx] = lut[(acc[rx] + (fullCount / 2)) / fullCount];
+            }
+
+            if (fullColumns < reducedWidth)
+            {
+                var count = rows * (uint)(width - (fullColumns * d));
+                target[fullColumns] = lut[(acc[fullColumns] + (count / 2)) / count];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies the tile at (<paramref name="originX"/>, <paramref name="originY"/>) of the plane(s) into batch slot
+    /// <paramref name="slot"/> of <paramref name="input"/> ([batch, channels, tileHeight, tileWidth]).
+    /// </summary>
+    public void FillTile(float[] input, int slot, int originX, int originY)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var tileHeight = contract.InputHeight;
+        var tileWidth = contract.InputWidth;
+        var tileLength = tileHeight * tileWidth;
+        var channels = contract.Channels;
+        for (var c = 0; c < channels; c++)
+        {
+            var destination = input.AsSpan(((slot * channels) + c) * tileLength, tileLength);
+            if (c > 0 && channels == 3)
+            {
+                // Grey replicated: channel 0 is already filled (before normalisation, which follows per channel).
+                input.AsSpan(slot * channels * tileLength, tileLength).CopyTo(destination);
+            }
+            else
+            {
+                CopyWindow(planes[channels == 2 ? c : 0], destination, originX, originY, tileWidth, tileHeight);
+            }
+        }
+
+        if (contract.Mean is null && contract.Std is null)
+        {
+            return;
+        }
+
+        // Normalise last, channel by channel, so replication above copies untouched values.
+        for (var c = channels - 1; c >= 0; c--)
+        {
+            var mean = contract.Mean?[c] ?? 0f;
+            var inverseStd = 1f / (contract.Std?[c] ?? 1f);
+            var destination = input.AsSpan(((slot * channels) + c) * tileLength, tileLength);
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = (destination[i] - mean) * inverseStd;
+            }
+        }
+    }
+
+    private void CopyWindow(float[] plane, Span<float> destination, int originX, int originY, int tileWidth, int tileHeight)
+    {
+        var copyWidth = Math.Min(tileWidth, ReducedWidth - originX);
+        for (var y = 0; y < tileHeight; y++)
+        {
+            var row = destination.Slice(y * tileWidth, tileWidth);
+            var sourceY = originY + y;
+            if (sourceY >= ReducedHeight)
+            {
+                row.Fill(PadValue);
+                continue;
+            }
+
+            plane.AsSpan((sourceY * ReducedWidth) + originX, copyWidth).CopyTo(row);
+            if (copyWidth < tileWidth)
+            {
+                row[copyWidth..].Fill(PadValue);
+            }
+        }
+    }
+
+    private static float[] BuildTable(double scale, PixelTransform transform)
+    {
+        var table = new float[65536];
+        for (var raw = 0; raw < table.Length; raw++)
+        {
+            table[raw] = Transform(raw, scale, transform);
+        }
+
+        return table;
+    }
+}

@@ -1,0 +1,104 @@
+using PortScanEdge.Core.Transactions;
+
+namespace PortScanEdge.Host.Lanes;
+
+/// <summary>Counters and recent latencies of one lane. Thread-safe.</summary>
+public sealed class LaneStatistics
+{
+    private const int Window = 1024;
+    private readonly Lock _gate = new();
+    private readonly double[] _analysisMilliseconds = new double[Window];
+    private readonly double[] _inferMilliseconds = new double[Window];
+    private int _latencyCount;
+    private long _vehicles;
+    private long _released;
+    private long _referred;
+    private long _failed;
+    private long _overrides;
+    private long _alerts;
+    private long _scans;
+
+    /// <summary>Vehicles whose transaction closed.</summary>
+    public long Vehicles => Interlocked.Read(ref _vehicles);
+
+    /// <summary>Closed as released.</summary>
+    public long Released => Interlocked.Read(ref _released);
+
+    /// <summary>Closed as referred.</summary>
+    public long Referred => Interlocked.Read(ref _referred);
+
+    /// <summary>Closed with a failed step.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Releases that overrode a machine referral.</summary>
+    public long Overrides => Interlocked.Read(ref _overrides);
+
+    /// <summary>Alerts raised.</summary>
+    public long Alerts => Interlocked.Read(ref _alerts);
+
+    /// <summary>Scans completed.</summary>
+    public long Scans => Interlocked.Read(ref _scans);
+
+    internal void Closed(VehicleTransaction transaction)
+    {
+        Interlocked.Increment(ref _vehicles);
+        if (transaction.Failure is not null)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+        else if (transaction.Outcome == TransactionOutcome.Released)
+        {
+            Interlocked.Increment(ref _released);
+        }
+        else if (transaction.Outcome == TransactionOutcome.Referred)
+        {
+            Interlocked.Increment(ref _referred);
+        }
+
+        if (transaction.Decision?.IsOverride == true)
+        {
+            Interlocked.Increment(ref _overrides);
+        }
+    }
+
+    internal void Alert() => Interlocked.Increment(ref _alerts);
+
+    internal void ScanCompleted(DateTimeOffset at)
+    {
+        _ = at;
+        Interlocked.Increment(ref _scans);
+    }
+
+    /// <summary>Records one analysis: hand-off to result (queue wait included) and the model's inference time.</summary>
+    internal void Analysed(TimeSpan handOffToResult, double inferMilliseconds)
+    {
+        lock (_gate)
+        {
+            var slot = _latencyCount % Window;
+            _analysisMilliseconds[slot] = handOffToResult.TotalMilliseconds;
+            _inferMilliseconds[slot] = inferMilliseconds;
+            _latencyCount++;
+        }
+    }
+
+    /// <summary>Median and 99th percentile of recent analyses (hand-off to result) and of model inference, in ms.</summary>
+    public (double AnalysisP50, double AnalysisP99, double InferP50, int Samples) Latencies()
+    {
+        lock (_gate)
+        {
+            var n = Math.Min(_latencyCount, Window);
+            if (n == 0)
+            {
+                return (double.NaN, double.NaN, double.NaN, 0);
+            }
+
+            var analysis = _analysisMilliseconds[..n];
+            var infer = _inferMilliseconds[..n];
+            Array.Sort(analysis);
+            Array.Sort(infer);
+            return (Percentile(analysis, 0.5), Percentile(analysis, 0.99), Percentile(infer, 0.5), n);
+        }
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}

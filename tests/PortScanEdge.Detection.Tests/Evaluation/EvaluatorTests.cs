@@ -1,0 +1,62 @@
+using System.Text.Json;
+using PortScanEdge.Detection.Evaluation;
+
+namespace PortScanEdge.Detection.Tests.Evaluation;
+
+public class EvaluatorTests
+{
+    private static readonly LabelBox Box = new(100, 50, 20, 10);
+
+    [Fact]
+    public void Evaluate_TwoDetectedOneLocalised_HitRateIsHalf()
+    {
+        ScoredImage[] images =
+        [
+            new("n1.png", false, [], 0.1),
+            new("n2.png", false, [], 0.2),
+            new("a1.png", true, [Box], 0.9, PeakX: 110, PeakY: 55),    // detected, peak inside
+            new("a2.png", true, [Box], 0.8, PeakX: 300, PeakY: 55),    // detected, peak elsewhere
+            new("a3.png", true, [Box], 0.15, PeakX: 300, PeakY: 300),  // not detected: not counted
+        ];
+
+        var result = Evaluator.Evaluate(images, detectionThreshold: 0.5);
+
+        Assert.Equal(0.5, result.LocalisationHitRate);
+        Assert.Equal(2, result.LocalisationCount);
+        Assert.Equal(2.0 / 3.0, result.DetectionRate, 12);
+        Assert.Equal(0.0, result.FalseAlarmRate);
+        Assert.Equal(2, result.NormalCount);
+        Assert.Equal(3, result.AnomalousCount);
+
+        // a3 (0.15) sits between the normals: beats 0.1, loses to 0.2 → (2 + 2 + 1) / 6.
+        Assert.Equal(5.0 / 6.0, result.ImageAuroc, 12);
+    }
+
+    [Fact]
+    public void Evaluate_PeakJustOutsideBox_HitsOnlyWithTolerance()
+    {
+        ScoredImage[] images = [new("n.png", false, [], 0.1), new("a.png", true, [Box], 0.9, PeakX: 121, PeakY: 55)];
+
+        Assert.Equal(0.0, Evaluator.Evaluate(images, 0.5).LocalisationHitRate);
+        Assert.Equal(1.0, Evaluator.Evaluate(images, 0.5, peakTolerancePixels: 2).LocalisationHitRate);
+    }
+
+    [Fact]
+    public void ToJson_HasTheKeysEvaluateMustPrint_OnOneLine()
+    {
+        ScoredImage[] images = [new("n.png", false, [], 0.1), new("a.png", true, [Box], 0.05, PeakX: 0, PeakY: 0)];
+        var json = EvaluationReport.ToJson(Evaluator.Evaluate(images, 0.5));
+
+        Assert.DoesNotContain('\n', json);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        foreach (var key in new[] { "image_auroc", "average_precision", "tpr_at_fpr_1pct", "tpr_at_fpr_2pct", "localisation_hit_rate", "n_normal", "n_anomalous" })
+        {
+            Assert.True(root.TryGetProperty(key, out _), key);
+        }
+
+        Assert.Equal(0.0, root.GetProperty("image_auroc").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("localisation_hit_rate").ValueKind); // nothing detected
+        Assert.Equal(1, root.GetProperty("n_anomalous").GetInt32());
+    }
+}

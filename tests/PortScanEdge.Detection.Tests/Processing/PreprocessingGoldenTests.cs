@@ -1,0 +1,165 @@
+using PortScanEdge.Detection.Inference;
+using PortScanEdge.Detection.Intake;
+using PortScanEdge.Detection.Processing;
+using PortScanEdge.Detection.Tests.Support;
+
+namespace PortScanEdge.Detection.Tests.Processing;
+
+public sealed class PreprocessingGoldenTests
+{
+    private static ModelContract Contract(PixelTransform transform, int downsample = 2, int tile = 4, int overlap = 0, int channels = 3, float[]? mean = null, float[]? std = null) => new()
+    {
+        Identity = new ModelIdentity("t", "0", "0"),
+        Channels = channels,
+        InputHeight = tile,
+        InputWidth = tile,
+        Transform = transform,
+        Downsample = downsample,
+        TileOverlap = overlap,
+        Mean = mean,
+        Std = std,
+    };
+
+    private static Radiograph GoldenRadiograph(out System.Text.Json.JsonElement golden)
+    {
+        golden = Fixtures.Json("preprocess-golden.json");
+        var radiograph = new Radiograph();
+        radiograph.Reset(golden.GetProperty("width").GetInt32(), golden.GetProperty("height").GetInt32(), 16);
+        var pixels = golden.GetProperty("pixels").EnumerateArray().Select(e => (ushort)e.GetInt32()).ToArray();
+        pixels.CopyTo(radiograph.Pixels);
+        return radiograph;
+    }
+
+    [Theory]
+    [InlineData(PixelTransform.Linear, "linear")]
+    [InlineData(PixelTransform.LogAttenuation, "log_attenuation")]
+    public void Reduce_OddSizedRadiograph_MatchesNumpyGolden(PixelTransform transform, string key)
+    {
+        var radiograph = GoldenRadiograph(out var golden);
+        var preprocessor = new Preprocessor(Contract(transform));
+        preprocessor.Reduce(radiograph, 0);
+        Assert.Equal(golden.GetProperty("reduced_width").GetInt32(), preprocessor.ReducedWidth);
+        Assert.Equal(golden.GetProperty("reduced_height").GetInt32(), preprocessor.ReducedHeight);
+        var expected = golden.GetProperty(key).EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var actual = preprocessor.Plane(0).ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 6);
+        }
+    }
+
+    [Theory]
+    [InlineData(65535, 0.0)]
+    [InlineData(1, 1.0)]
+    [InlineData(0, 1.0)]
+    [InlineData(256, 0.4999993)] // 1 − ln 256 / ln 65535
+    public void LogAttenuation_KeyValues_AirIsZeroDenseIsOne(double raw, double expected)
+    {
+        Assert.Equal(expected, Preprocessor.Transform(raw, 65535, PixelTransform.LogAttenuation), 5);
+    }
+
+    [Fact]
+    public void TilePlan_GoldenCases_MatchHandDerivedPositions()
+    {
+        var plan = new TilePlan();
+        foreach (var c in Fixtures.Json("tile-plan-golden.json").GetProperty("cases").EnumerateArray())
+        {
+            var tile = c.GetProperty("tile").GetInt32();
+            plan.Plan(c.GetProperty("width").GetInt32(), c.GetProperty("height").GetInt32(), tile, tile, c.GetProperty("overlap").GetInt32());
+            var xs = c.GetProperty("xs").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var ys = c.GetProperty("ys").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            Assert.Equal(xs.Length * ys.Length, plan.Count);
+            var origins = Enumerable.Range(0, plan.Count).Select(plan.Origin).ToArray();
+            Assert.Equal(ys.SelectMany(y => xs.Select(x => (x, y))).ToArray(), origins);
+        }
+    }
+
+    [Fact]
+    public void FillTile_PastTheEdge_PadsWithAirAndReplicatesGreyIntoThreeChannels()
+    {
+        var radiograph = GoldenRadiograph(out var golden);
+        var preprocessor = new Preprocessor(Contract(PixelTransform.LogAttenuation, tile: 4));
+        preprocessor.Reduce(radiograph, 0); // 4 x 3 plane
+        var input = new float[2 * 3 * 16];
+        preprocessor.FillTile(input, slot: 1, originX: 0, originY: 0);
+        var plane = golden.GetProperty("log_attenuation").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        for (var c = 0; c < 3; c++)
+        {
+            var channel = input.AsSpan((3 + c) * 16, 16);
+            for (var y = 0; y < 4; y++)
+            {
+                for (var x = 0; x < 4; x++)
+                {
+                    var expected = y < 3 ? plane[(y * 4) + x] : 0f; // air pads as log-attenuation 0
+                    Assert.Equal(expected, channel[(y * 4) + x], 6);
+                }
+            }
+        }
+
+        Assert.All(input.AsSpan(0, 48).ToArray(), v => Assert.Equal(0f, v)); // slot 0 untouched
+    }
+
+    [Fact]
+    public void FillTile_MeanAndStd_NormalisesEachChannelSeparately()
+    {
+        var radiograph = GoldenRadiograph(out var golden);
+        var preprocessor = new Preprocessor(Contract(PixelTransform.Linear, tile: 2, mean: [0.1f, 0.2f, 0.3f], std: [0.5f, 0.25f, 2f]));
+        preprocessor.Reduce(radiograph, 0);
+        var input = new float[3 * 4];
+        preprocessor.FillTile(input, 0, 1, 1);
+        var plane = golden.GetProperty("linear").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var v = plane[(1 * 4) + 1];
+        Assert.Equal((v - 0.1f) / 0.5f, input[0], 5);
+        Assert.Equal((v - 0.2f) / 0.25f, input[4], 5);
+        Assert.Equal((v - 0.3f) / 2f, input[8], 5);
+    }
+
+    [Fact]
+    public void Stitcher_OverlappingTiles_AveragesTheOverlapAndDropsPadding()
+    {
+        var stitcher = new HeatMapStitcher();
+        stitcher.Begin(6, 3);
+        var ones = Enumerable.Repeat(1f, 16).ToArray();
+        var threes = Enumerable.Repeat(3f, 16).ToArray();
+        stitcher.Add(ones, 4, 4, 0, 0);   // covers x 0..3, rows 0..2 (row 3 is padding)
+        stitcher.Add(threes, 4, 4, 2, 0); // covers x 2..5
+        Assert.Equal(3f, stitcher.Finish());
+        float[] expectedRow = [1, 1, 2, 2, 3, 3];
+        Assert.Equal(expectedRow.Concat(expectedRow).Concat(expectedRow).ToArray(), stitcher.Map.ToArray());
+    }
+
+    [Fact]
+    public void RegionFinder_TwoBlobsAndNoise_ReturnsStrongestFirstInRadiographPixels()
+    {
+        const int W = 10, H = 6;
+        var map = new float[W * H];
+        // Blob A: diagonal pair (8-connected) at (1,1),(2,2), peak 0.7. Blob B: 2x2 at (6..7, 3..4), peak 0.9.
+        map[(1 * W) + 1] = 0.6f;
+        map[(2 * W) + 2] = 0.7f;
+        map[(3 * W) + 6] = 0.8f;
+        map[(3 * W) + 7] = 0.9f;
+        map[(4 * W) + 6] = 0.55f;
+        map[(4 * W) + 7] = 0.5f;
+        map[(5 * W) + 0] = 0.49f; // under threshold
+        var regions = new RegionFinder().Find(map, W, H, 0.5f, scale: 4, imageWidth: 38, imageHeight: 24, maxRegions: 10, minArea: 0);
+        Assert.Equal(2, regions.Count);
+        Assert.Equal(new RegionOfInterest(24, 12, 8, 8, 30, 14, 0.9f, 64), regions[0]);
+        Assert.Equal(new RegionOfInterest(4, 4, 8, 8, 10, 10, 0.7f, 32), regions[1]);
+
+        var limited = new RegionFinder().Find(map, W, H, 0.5f, 4, 38, 24, maxRegions: 1, minArea: 0);
+        Assert.Single(limited);
+        var bigOnly = new RegionFinder().Find(map, W, H, 0.5f, 4, 38, 24, maxRegions: 10, minArea: 40);
+        Assert.Equal(0.9f, Assert.Single(bigOnly).PeakScore);
+    }
+
+    [Fact]
+    public void RegionFinder_RegionAtTheEdge_IsClippedToTheRadiograph()
+    {
+        var map = new float[4 * 4];
+        map[15] = 1f;
+        var region = Assert.Single(new RegionFinder().Find(map, 4, 4, 0.5f, 4, imageWidth: 14, imageHeight: 13, maxRegions: 5, minArea: 0));
+        Assert.Equal((12, 12, 2, 1), (region.X, region.Y, region.Width, region.Height));
+        Assert.Equal((13, 12), (region.PeakX, region.PeakY));
+    }
+}

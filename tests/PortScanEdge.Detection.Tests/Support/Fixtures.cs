@@ -1,0 +1,21 @@
+using System.Text.Json;
+using PortScanEdge.Core.Configuration;
+using PortScanEdge.Detection.Inference;
+
+namespace PortScanEdge.Detection.Tests.Support;
+
+internal static class Fixtures
+{
+    public static JsonElement Json(string name) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", name))).RootElement;
+
+    /// <summary>The committed test model, copied beside the test assembly by the Detection project.</summary>
+    public static string TestModelPath => Path.Combine(AppContext.BaseDirectory, ModelLocator.TestModel);
+
+    public static DetectionOptions Options(Action<DetectionOptions>? change = null)
+    {
+        var options = new DetectionOptions { IntraOpThreads = 1, WarmupRuns = 1, MinImageSide = 16 };
+        change?.Invoke(options);
+        return options;
+    }
+}
