@@ -32,6 +32,7 @@ internal static class BenchCommand
 
         command.Action = detection.Action;
         command.Subcommands.Add(detection);
+        command.Subcommands.Add(BenchMqttCommand.Create("mqtt"));
         return command;
     }
 }
