@@ -16,6 +16,11 @@ scores near 1; smooth cargo, air and large uniform loads score near 0.
 
 Run with Debian's python3-torch and python3-onnx (never pip):
     /usr/bin/python3 models/test/export_test_model.py
+
+With --bench-heavy OUT.onnx it instead writes a benchmark-only model with the same contract and a realistic
+compute load (three 3x3 convolutions of 16 channels, about 0.33 GFLOP per 256x256 tile, fixed random weights):
+it says nothing about anomalies, it only lets `portscan-edge bench --model OUT.onnx` measure the pipeline's
+overhead against an inference cost like a trained model's. It is not committed (generate it when needed).
 """
 import hashlib
 import os
@@ -45,8 +50,30 @@ class LocalContrast(nn.Module):
         return pred_score, anomaly_map, pred_label, pred_mask
 
 
+class BenchHeavy(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(7)
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 1, 1),
+        )
+
+    def forward(self, x: torch.Tensor):
+        anomaly_map = torch.sigmoid(self.body(x))
+        pred_score = torch.amax(anomaly_map, dim=(1, 2, 3))
+        return pred_score, anomaly_map, pred_score >= 0.5, anomaly_map >= 0.5
+
+
 def main() -> None:
+    import sys
+    global OUT
     model = LocalContrast().eval()
+    name = "portscan-test-localcontrast"
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench-heavy":
+        model, OUT, name = BenchHeavy().eval(), sys.argv[2], "portscan-bench-heavy"
     example = torch.zeros(1, 3, SIZE, SIZE)
     torch.onnx.export(
         model,
@@ -61,7 +88,7 @@ def main() -> None:
     proto = onnx.load(OUT)
     metadata = {
         "portscan.contract": "1",
-        "portscan.model_name": "portscan-test-localcontrast",
+        "portscan.model_name": name,
         "portscan.model_version": "0.1.0",
         "portscan.channels": "3",
         "portscan.input_height": str(SIZE),

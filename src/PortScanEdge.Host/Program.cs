@@ -12,6 +12,7 @@ Command[] commands =
     BenchCommand.Create(),
     SynthCommand.Create(),
     EvaluateCommand.Create(),
+    AuditCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

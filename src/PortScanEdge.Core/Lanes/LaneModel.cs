@@ -123,7 +123,7 @@ public sealed record AbortScan(string TransactionId, string Why) : LaneEffect;
 /// <summary>Analyse the verified scan.</summary>
 public sealed record AnalyseScan(string TransactionId, ScanRecord Scan) : LaneEffect;
 
-/// <summary>The transaction changed (publish to the console; each revision once).</summary>
+/// <summary>The open transaction changed (each revision once; the final version comes as <see cref="TransactionClosed"/> instead).</summary>
 public sealed record TransactionChanged(VehicleTransaction Transaction) : LaneEffect;
 
 /// <summary>The transaction closed (record, publish, audit).</summary>

@@ -414,7 +414,6 @@ public sealed class LaneStateMachine
         _scanRequested = false;
         _scanRunning = false;
         State = _closeRequested ? LaneState.Closed : LaneState.Idle;
-        _effects.Add(new TransactionChanged(closed));
         _effects.Add(new TransactionClosed(closed));
     }
 

@@ -162,27 +162,63 @@ internal sealed class PngGreyDecoder
         }
     }
 
-    /// <summary>Paeth (spec §9.4) from byte <paramref name="bytesPerPixel"/> on, with references instead of indexed spans: the dependency on the byte to the left makes this the decoder's inner loop.</summary>
+    /// <summary>
+    /// Paeth (spec §9.4) from byte <paramref name="bytesPerPixel"/> on. Each byte depends on the one
+    /// <paramref name="bytesPerPixel"/> to its left, so this is the decoder's critical chain: the left and
+    /// upper-left bytes are carried in registers (one chain per byte lane) instead of being re-read from memory,
+    /// and the predictor is chosen without branches (on noisy radiographs the choice is unpredictable).
+    /// </summary>
     private static void UnfilterPaeth(Span<byte> row, ReadOnlySpan<byte> above, int bytesPerPixel)
     {
         ref var r = ref MemoryMarshal.GetReference(row);
         ref var u = ref MemoryMarshal.GetReference(above);
-        for (var i = bytesPerPixel; i < row.Length; i++)
+        var length = row.Length;
+        if (bytesPerPixel == 2 && (length & 1) == 0)
+        {
+            int a0 = r, a1 = System.Runtime.CompilerServices.Unsafe.Add(ref r, 1);
+            int c0 = u, c1 = System.Runtime.CompilerServices.Unsafe.Add(ref u, 1);
+            for (var i = 2; i < length; i += 2)
+            {
+                int b0 = System.Runtime.CompilerServices.Unsafe.Add(ref u, i);
+                int b1 = System.Runtime.CompilerServices.Unsafe.Add(ref u, i + 1);
+                a0 = (System.Runtime.CompilerServices.Unsafe.Add(ref r, i) + Predict(a0, b0, c0)) & 0xFF;
+                a1 = (System.Runtime.CompilerServices.Unsafe.Add(ref r, i + 1) + Predict(a1, b1, c1)) & 0xFF;
+                System.Runtime.CompilerServices.Unsafe.Add(ref r, i) = (byte)a0;
+                System.Runtime.CompilerServices.Unsafe.Add(ref r, i + 1) = (byte)a1;
+                c0 = b0;
+                c1 = b1;
+            }
+
+            return;
+        }
+
+        for (var i = bytesPerPixel; i < length; i++)
         {
             int a = System.Runtime.CompilerServices.Unsafe.Add(ref r, i - bytesPerPixel);
             int b = System.Runtime.CompilerServices.Unsafe.Add(ref u, i);
             int c = System.Runtime.CompilerServices.Unsafe.Add(ref u, i - bytesPerPixel);
-            var pa = Math.Abs(b - c);
-            var pb = Math.Abs(a - c);
-            var pc = Math.Abs(a + b - c - c);
-            // Branch-free selection: on noisy radiographs the choice is unpredictable, and mispredicted
-            // branches cost more than the arithmetic. A mask is −1 where its condition holds.
-            var takeB = (pb - pc - 1) >> 31;                      // pb <= pc
-            var takeA = ((pa - pb - 1) >> 31) & ((pa - pc - 1) >> 31); // pa <= pb && pa <= pc
-            var predictor = (b & takeB) | (c & ~takeB);
-            predictor = (a & takeA) | (predictor & ~takeA);
-            System.Runtime.CompilerServices.Unsafe.Add(ref r, i) += (byte)predictor;
+            System.Runtime.CompilerServices.Unsafe.Add(ref r, i) += (byte)Predict(a, b, c);
         }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Predict(int a, int b, int c)
+    {
+        // Branch-free absolute values: Math.Abs branches (and checks for overflow), which mispredicts on noise.
+        var pa = Abs(b - c);
+        var pb = Abs(a - c);
+        var pc = Abs(a + b - c - c);
+        var takeB = (pb - pc - 1) >> 31;                           // pb <= pc
+        var takeA = ((pa - pb - 1) >> 31) & ((pa - pc - 1) >> 31); // pa <= pb && pa <= pc
+        var predictor = (b & takeB) | (c & ~takeB);
+        return (a & takeA) | (predictor & ~takeA);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Abs(int value)
+    {
+        var sign = value >> 31;
+        return (value ^ sign) - sign;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Integrity.Audit;
+using PortScanEdge.Integrity.Hosting;
 using PortScanEdge.Messaging;
 
 namespace PortScanEdge.Host.Hosting;
@@ -77,10 +79,19 @@ internal static class GatewayHost
         builder.Services.AddSingleton(new LaneHub(loaded.LaneControl.RecentTransactions));
         builder.Services.AddSingleton<LaneRegistry>();
         builder.Services.AddSingleton<DeviceHealthMonitor>();
+
+        // The audit log first: it starts before the lane services and stops after them.
+        builder.Services.AddPortScanEdgeAudit(Cli.VersionLine, configPath);
         builder.Services.AddHostedService<GatewayLifecycleService>();
 
         // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.
         builder.Services.AddPortScanEdgeMessaging();
+        builder.Services.AddSingleton<ICheckpointPublisher, MqttCheckpointPublisher>();
+
+        // Hosted services stop in reverse order of registration: the lanes (last) stop first, then the bridges
+        // drain what the lanes said last into the outbox and the audit log, then messaging and audit stop.
+        builder.Services.AddHostedService<ControlRoomBridge>();
+        builder.Services.AddHostedService<EvidenceBridge>();
         builder.Services.AddHostedService<GatewayLanes>();
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();

@@ -12,6 +12,7 @@ using PortScanEdge.Devices.Health;
 using PortScanEdge.Devices.PlateReaders;
 using PortScanEdge.Devices.Scanner;
 using PortScanEdge.Devices.Serial;
+using PortScanEdge.Messaging.Commands;
 using PortScanEdge.Simulation.Emulators;
 using PortScanEdge.Simulation.Traffic;
 
@@ -28,7 +29,8 @@ public sealed partial class GatewayLanes(
     LaneRegistry registry,
     DeviceHealthMonitor health,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    ICommandTargetRegistry? commands = null) : BackgroundService
 {
     /// <summary>How often the terminal summary is written.</summary>
     public static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(15);
@@ -90,6 +92,16 @@ public sealed partial class GatewayLanes(
             {
                 var runtime = StartLane(config, lane, dataDirectory, transports, emulators, images, hotlist, shared, disposables, tasks, laneIndex++, stopping.Token);
                 registry.Add(runtime);
+                if (commands is not null)
+                {
+                    var registration = commands.Register(new LaneCommandTarget(runtime, hub, shared, time));
+                    disposables.Push(new AsyncDisposer(() =>
+                    {
+                        registration.Dispose();
+                        return ValueTask.CompletedTask;
+                    }));
+                }
+
                 tasks.Add(runtime.RunAsync(stopping.Token));
             }
 

@@ -60,14 +60,15 @@ public delegate ValueTask OutboundFilter(byte[] frame, bool isAckOrNak, Func<Rea
 /// </summary>
 /// <remarks>
 /// Threads: one receive loop (decodes, ACKs, hands frames to <see cref="Frames"/>), one writer loop (the only code
-/// that writes to the transport), one monitor loop on a <see cref="PeriodicTimer"/> of the injected
+/// that writes to the transport), one monitor loop sleeping until its next deadline on the injected
 /// <see cref="TimeProvider"/>. Inbound frames wait in a bounded channel of 256; when the owner does not read and
 /// it is full, further frames are counted in <see cref="LinkStatistics.InboundDropped"/> and dropped — the peer's
 /// stop-and-wait makes this unreachable for a consumer that reads.
 /// </remarks>
 public sealed class ScannerLink : IAsyncDisposable
 {
-    private static readonly TimeSpan MonitorPeriod = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxMonitorSleep = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinMonitorSleep = TimeSpan.FromMilliseconds(10);
 
     private readonly ISerialTransport _transport;
     private readonly TimeProvider _time;
@@ -436,31 +437,52 @@ public sealed class ScannerLink : IAsyncDisposable
 
     private async Task MonitorLoopAsync()
     {
-        using var timer = new PeriodicTimer(MonitorPeriod, _time);
+        // Sleeps until the next deadline (heartbeat due or link timeout) instead of ticking: an idle link wakes about
+        // once a second, which keeps an idle gateway's CPU at a trickle (hardware/README.md, "Idle CPU").
+        CancellationToken lost = _lost.Token;
         try
         {
-            while (await timer.WaitForNextTickAsync(_lost.Token).ConfigureAwait(false))
+            while (!lost.IsCancellationRequested)
             {
                 long now = _time.GetTimestamp();
-                if (_linkTimeout is { } timeout && _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= timeout)
+                TimeSpan wait = MaxMonitorSleep;
+                if (_linkTimeout is { } timeout)
                 {
-                    MarkLost($"no frame from the device for {timeout.TotalMilliseconds:0} ms");
-                    return;
+                    TimeSpan silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+                    if (silent >= timeout)
+                    {
+                        MarkLost($"no frame from the device for {timeout.TotalMilliseconds:0} ms");
+                        return;
+                    }
+
+                    wait = Min(wait, timeout - silent);
                 }
 
-                if (_sendHeartbeats
-                    && _time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= ScannerProtocol.HeartbeatInterval
-                    && Volatile.Read(ref _outstanding) is null
-                    && Interlocked.CompareExchange(ref _heartbeatInFlight, 1, 0) == 0)
+                if (_sendHeartbeats)
                 {
-                    _ = SendHeartbeatAsync();
+                    TimeSpan quiet = _time.GetElapsedTime(Volatile.Read(ref _lastSent), now);
+                    if (quiet >= ScannerProtocol.HeartbeatInterval)
+                    {
+                        if (Volatile.Read(ref _outstanding) is null && Interlocked.CompareExchange(ref _heartbeatInFlight, 1, 0) == 0)
+                        {
+                            _ = SendHeartbeatAsync();
+                        }
+
+                        quiet = TimeSpan.Zero;
+                    }
+
+                    wait = Min(wait, ScannerProtocol.HeartbeatInterval - quiet);
                 }
+
+                await Task.Delay(wait < MinMonitorSleep ? MinMonitorSleep : wait, _time, lost).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private async Task SendHeartbeatAsync()
     {

@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PortScanEdge.Core.Configuration;
+using PortScanEdge.Core.Transactions;
+using PortScanEdge.Host.Hosting;
+using PortScanEdge.Host.Lanes;
+
+namespace PortScanEdge.Host.Tests;
+
+/// <summary>
+/// The whole lane in one process, with nothing faked inside the gateway: emulators on real pseudo-terminals
+/// opened through System.IO.Ports, the simulated GPIO chip under the production GpioController, synthetic
+/// radiographs through the spool directory with SHA-256 verification, and the real ONNX model.
+/// </summary>
+public partial class LaneEndToEndTests
+{
+    [Fact]
+    public async Task SimulatedLane_VehiclesFlowFromEntryLoopToClosedRecords()
+    {
+        using var config = TempConfig.IsolatedDemo(text => text
+            .Replace("vehicle_interval: 6s", "vehicle_interval: 1s\n  operator_decision_delay: 500ms\n  image_width: 512\n  image_height: 256", StringComparison.Ordinal)
+            .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.5", StringComparison.Ordinal)
+            .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal)
+            .Replace("embedded_port: 1883", "embedded_port: 18830", StringComparison.Ordinal)
+            .Replace("port: 8080", "port: 18080", StringComparison.Ordinal));
+        var loaded = ConfigLoader.LoadFile(config.Path);
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
+        var hub = host.Services.GetRequiredService<LaneHub>();
+        var notifications = hub.Subscribe();
+        await host.StartAsync();
+
+        var closed = new List<VehicleTransaction>();
+        var revisions = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+        {
+            if (notification is TransactionNotification change)
+            {
+                // Every new version of a record has a higher revision than the last one seen.
+                Assert.True(change.Transaction.Revision > revisions.GetValueOrDefault(change.Transaction.Id), "revision went backwards");
+                revisions[change.Transaction.Id] = change.Transaction.Revision;
+                if (change.Closed)
+                {
+                    closed.Add(change.Transaction);
+                    if (closed.Count == 3)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        await host.StopAsync();
+
+        Assert.Equal(3, closed.Count);
+        foreach (var transaction in closed)
+        {
+            Assert.Matches(UlidPattern(), transaction.Id);
+            Assert.Equal(("demo-port", "gw-demo", "lane-1"), (transaction.SiteId, transaction.GatewayId, transaction.LaneId));
+            Assert.Contains(transaction.PlateReads, r => r.ReaderId == "plate-front-1");
+            var image = Assert.Single(transaction.Scan!.Images);
+            Assert.Matches(Sha256Pattern(), image.Sha256);
+            Assert.Equal((512, 256, 16), (image.Width, image.Height, image.BitDepth));
+            Assert.NotNull(transaction.Analysis);
+            Assert.Matches(Sha256Pattern(), transaction.Analysis!.Model.Sha256);
+            Assert.True(transaction.Analysis.TimingsMilliseconds["infer"] > 0);
+            Assert.NotNull(transaction.Decision);
+            Assert.Contains(transaction.Outcome, new TransactionOutcome?[] { TransactionOutcome.Released, TransactionOutcome.Referred });
+            if (transaction.ReferralReasons.Count > 0)
+            {
+                Assert.Equal("sim-operator", transaction.Decision!.By);
+                Assert.Equal(TransactionOutcome.Referred, transaction.Outcome);
+            }
+            else
+            {
+                Assert.Equal("policy", transaction.Decision!.By);
+            }
+
+            var t = transaction.Timestamps;
+            Assert.True(t.ArrivedAt <= t.IdentifiedAt && t.IdentifiedAt <= t.ScanStartedAt && t.ScanStartedAt <= t.ScanCompletedAt
+                && t.ScanCompletedAt <= t.AnalysedAt && t.AnalysedAt <= t.DecidedAt && t.DecidedAt <= t.ClosedAt, "timestamps out of order");
+            Assert.True(File.Exists(Path.Combine(loaded.Options!.ResolvePath(loaded.Options.Gateway.DataDir), "overlays", transaction.Id + ".png")), "no heat-map overlay");
+        }
+    }
+
+    [GeneratedRegex("^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
+    private static partial Regex UlidPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+}
