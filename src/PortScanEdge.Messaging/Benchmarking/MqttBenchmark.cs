@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +8,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using MQTTnet;
 using MQTTnet.Protocol;
 using PortScanEdge.Core.Configuration;
@@ -25,12 +27,42 @@ namespace PortScanEdge.Messaging.Benchmarking;
 public sealed record MqttBenchmarkSettings(int Records = 5000, int Rate = 500, int DrainRecords = 20000, int FleetLanes = 50, int FleetRecordsPerLane = 40);
 
 /// <summary>The figures.</summary>
+/// <param name="LatencyP50Milliseconds">Publish call → subscriber receipt, median.</param>
+/// <param name="LatencyP99Milliseconds">Publish call → subscriber receipt, 99th percentile.</param>
+/// <param name="LatencyMaxMilliseconds">Publish call → subscriber receipt, worst.</param>
+/// <param name="CommitP50Milliseconds">Publish call → call returned (durable in the outbox), median.</param>
+/// <param name="CommitP99Milliseconds">Publish call → call returned, 99th percentile.</param>
+/// <param name="DeliveryP50Milliseconds">Call returned → subscriber receipt (relay, broker, subscriber), median.</param>
+/// <param name="DeliveryP99Milliseconds">Call returned → subscriber receipt, 99th percentile.</param>
+/// <param name="DurableCommits">Outbox transactions committed with an fsync during the latency run.</param>
+/// <param name="DurableCommitP50Milliseconds">Duration of those transactions, median.</param>
+/// <param name="DurableCommitP99Milliseconds">Duration of those transactions, 99th percentile.</param>
+/// <param name="DeferredCommits">Delete-only transactions committed without an fsync during the latency run.</param>
+/// <param name="ThroughputRecordsPerSecond">Unpaced: records committed, published and received per second.</param>
+/// <param name="DrainRecordsPerSecond">Outbox drain after an outage: records from first to last receipt, per second.</param>
+/// <param name="DrainFirstReceiptMilliseconds">Gateway restart → first record received (start and connect).</param>
+/// <param name="DrainTotalSeconds">Gateway restart → last record received.</param>
+/// <param name="FleetLanes">Lanes in the fleet run.</param>
+/// <param name="FleetSent">Records the fleet published.</param>
+/// <param name="FleetReceivedDistinct">Distinct records the subscriber received.</param>
+/// <param name="FleetLost">Records sent and never received.</param>
+/// <param name="FleetOutOfOrder">Receipts whose sequence was not above the previous one on the same topic.</param>
 public sealed record MqttBenchmarkResult(
     double LatencyP50Milliseconds,
     double LatencyP99Milliseconds,
     double LatencyMaxMilliseconds,
+    double CommitP50Milliseconds,
+    double CommitP99Milliseconds,
+    double DeliveryP50Milliseconds,
+    double DeliveryP99Milliseconds,
+    int DurableCommits,
+    double DurableCommitP50Milliseconds,
+    double DurableCommitP99Milliseconds,
+    int DeferredCommits,
     double ThroughputRecordsPerSecond,
     double DrainRecordsPerSecond,
+    double DrainFirstReceiptMilliseconds,
+    double DrainTotalSeconds,
     int FleetLanes,
     int FleetSent,
     int FleetReceivedDistinct,
@@ -56,9 +88,14 @@ public static class MqttBenchmark
         broker.Start();
         try
         {
-            // 1. Latency, paced.
-            var latencies = await LatencyAsync(broker, directory, settings, cancellationToken).ConfigureAwait(false);
-            progress(string.Create(CultureInfo.InvariantCulture, $"latency: {settings.Records} records at {settings.Rate}/s: p50 {Percentile(latencies, 0.5):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {latencies[^1]:0.00} ms"));
+            // 1. Latency, paced, split into the commit (publish call → durable) and the delivery (→ subscriber).
+            var latency = await LatencyAsync(broker, directory, settings, cancellationToken).ConfigureAwait(false);
+            var total = latency.Total;
+            var durable = latency.Commits.Where(c => c.Durable).Select(c => c.Milliseconds).Order().ToList();
+            var deferred = latency.Commits.Count(c => !c.Durable);
+            progress(string.Create(CultureInfo.InvariantCulture, $"latency: {settings.Records} records at {settings.Rate}/s: p50 {Percentile(total, 0.5):0.00} ms, p99 {Percentile(total, 0.99):0.00} ms, max {total[^1]:0.00} ms"));
+            progress(string.Create(CultureInfo.InvariantCulture, $"  commit (call → durable): p50 {Percentile(latency.Commit, 0.5):0.00} ms, p99 {Percentile(latency.Commit, 0.99):0.00} ms; delivery (durable → subscriber): p50 {Percentile(latency.Delivery, 0.5):0.00} ms, p99 {Percentile(latency.Delivery, 0.99):0.00} ms"));
+            progress(string.Create(CultureInfo.InvariantCulture, $"  outbox transactions: {durable.Count} with fsync (p50 {Percentile(durable, 0.5):0.00} ms, p99 {Percentile(durable, 0.99):0.00} ms), {deferred} delete-only without"));
 
             // 2. Throughput, unpaced.
             var throughput = await ThroughputAsync(broker, directory, settings.Records, cancellationToken).ConfigureAwait(false);
@@ -66,12 +103,18 @@ public static class MqttBenchmark
 
             // 3. Drain after an outage.
             var drain = await DrainAsync(broker, directory, settings.DrainRecords, cancellationToken).ConfigureAwait(false);
-            progress(string.Create(CultureInfo.InvariantCulture, $"drain: {settings.DrainRecords} records queued during an outage drained at {drain:0} records/s"));
+            progress(string.Create(CultureInfo.InvariantCulture, $"drain: {settings.DrainRecords} records queued during an outage drained at {drain.RecordsPerSecond:0} records/s (first receipt {drain.FirstReceiptMilliseconds:0} ms after the gateway restart, last after {drain.TotalSeconds:0.00} s)"));
 
             // 4. Fleet.
             var (sent, received, lost, outOfOrder) = await FleetAsync(broker, directory, settings, cancellationToken).ConfigureAwait(false);
             progress($"fleet: {settings.FleetLanes} lanes, {sent} records sent, {received} received, {lost} lost, {outOfOrder} out of order");
-            return new MqttBenchmarkResult(Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], throughput, drain, settings.FleetLanes, sent, received, lost, outOfOrder);
+            return new MqttBenchmarkResult(
+                Percentile(total, 0.5), Percentile(total, 0.99), total[^1],
+                Percentile(latency.Commit, 0.5), Percentile(latency.Commit, 0.99),
+                Percentile(latency.Delivery, 0.5), Percentile(latency.Delivery, 0.99),
+                durable.Count, Percentile(durable, 0.5), Percentile(durable, 0.99), deferred,
+                throughput, drain.RecordsPerSecond, drain.FirstReceiptMilliseconds, drain.TotalSeconds,
+                settings.FleetLanes, sent, received, lost, outOfOrder);
         }
         finally
         {
@@ -88,17 +131,20 @@ public static class MqttBenchmark
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static async Task<List<double>> LatencyAsync(BenchBroker broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
+    private static async Task<LatencyFigures> LatencyAsync(BenchBroker broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
     {
-        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#").ConfigureAwait(false);
-        await using var gateway = await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "latency"), "gw-latency", 1).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
+        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
+        await using var gateway = await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "latency"), "gw-latency", 1).ConfigureAwait(false);
+        using var commits = new CommitRecorder();
+        var begin = clock.Elapsed;
         var interval = TimeSpan.FromSeconds(1.0 / settings.Rate);
         var started = new ConcurrentDictionary<string, TimeSpan>();
+        var committed = new ConcurrentDictionary<string, TimeSpan>();
         var pending = new List<Task>();
         for (var i = 0; i < settings.Records; i++)
         {
-            var due = interval * i;
+            var due = begin + (interval * i);
             var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {
@@ -107,40 +153,61 @@ public static class MqttBenchmark
 
             var record = Record("gw-latency", "lane-1", i);
             started[record.Id] = clock.Elapsed;
-            pending.Add(gateway.Publisher.PublishRecordAsync(record, cancellationToken));
+            var publish = gateway.Publisher.PublishRecordAsync(record, cancellationToken);
+            pending.Add(publish.ContinueWith(_ => committed[record.Id] = clock.Elapsed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
-        var received = await subscriber.WaitForAsync(settings.Records, TimeSpan.FromMinutes(2), clock).ConfigureAwait(false);
-        var latencies = received.Where(r => started.ContainsKey(r.RecordId)).Select(r => (r.At - started[r.RecordId]).TotalMilliseconds).Order().ToList();
-        return latencies;
+        var received = await subscriber.WaitForAsync(settings.Records, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        var first = received.GroupBy(r => r.RecordId).Select(g => g.First()).Where(r => started.ContainsKey(r.RecordId)).ToList();
+        return new LatencyFigures(
+            first.Select(r => (r.At - started[r.RecordId]).TotalMilliseconds).Order().ToList(),
+            first.Select(r => (committed[r.RecordId] - started[r.RecordId]).TotalMilliseconds).Order().ToList(),
+            first.Select(r => (r.At - committed[r.RecordId]).TotalMilliseconds).Order().ToList(),
+            commits.Snapshot());
     }
 
     private static async Task<double> ThroughputAsync(BenchBroker broker, string directory, int count, CancellationToken cancellationToken)
     {
-        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#").ConfigureAwait(false);
-        await using var gateway = await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "throughput"), "gw-throughput", 4).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
+        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
+        await using var gateway = await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "throughput"), "gw-throughput", 4).ConfigureAwait(false);
+        var begin = clock.Elapsed;
         await Task.WhenAll(Enumerable.Range(0, count).Select(i => gateway.Publisher.PublishRecordAsync(Record("gw-throughput", $"lane-{(i % 4) + 1}", i), cancellationToken))).ConfigureAwait(false);
-        var received = await subscriber.WaitForAsync(count, TimeSpan.FromMinutes(2), clock).ConfigureAwait(false);
-        return count / received.Max(r => r.At).TotalSeconds;
+        var received = await subscriber.WaitForAsync(count, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        return count / (received.Max(r => r.At) - begin).TotalSeconds;
     }
 
-    private static async Task<double> DrainAsync(BenchBroker broker, string directory, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The outage: records are committed while the broker is down and the gateway is stopped; then the broker and
+    /// the subscriber start, and the gateway restarts on the same outbox. The rate is records over the time from
+    /// the first to the last receipt (the relay's drain); the time to the first receipt (start and connect) is
+    /// reported beside it.
+    /// </summary>
+    private static async Task<DrainFigures> DrainAsync(BenchBroker broker, string directory, int count, CancellationToken cancellationToken)
     {
         broker.Stop();
-        await using var gateway = await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "drain"), "gw-drain", 4).ConfigureAwait(false);
-        await Task.WhenAll(Enumerable.Range(0, count).Select(i => gateway.Publisher.PublishRecordAsync(Record("gw-drain", $"lane-{(i % 4) + 1}", i), cancellationToken))).ConfigureAwait(false);
+        var dataDir = Path.Combine(directory, "drain");
+        await using (var offline = await BenchGateway.StartAsync(broker.Uri, dataDir, "gw-drain", 4).ConfigureAwait(false))
+        {
+            await Task.WhenAll(Enumerable.Range(0, count).Select(i => offline.Publisher.PublishRecordAsync(Record("gw-drain", $"lane-{(i % 4) + 1}", i), cancellationToken))).ConfigureAwait(false);
+        }
+
         broker.Start();
-        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#").ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var received = await subscriber.WaitForAsync(count, TimeSpan.FromMinutes(5), clock).ConfigureAwait(false);
-        return count / received.Max(r => r.At).TotalSeconds;
+        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
+        var begin = clock.Elapsed;
+        await using var gateway = await BenchGateway.StartAsync(broker.Uri, dataDir, "gw-drain", 4).ConfigureAwait(false);
+        var received = await subscriber.WaitForAsync(count, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var firstAt = received.Min(r => r.At);
+        var lastAt = received.Max(r => r.At);
+        return new DrainFigures(count / (lastAt - firstAt).TotalSeconds, (firstAt - begin).TotalMilliseconds, (lastAt - begin).TotalSeconds);
     }
 
     private static async Task<(int Sent, int Received, int Lost, int OutOfOrder)> FleetAsync(BenchBroker broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
     {
-        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#").ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
         var gateways = new List<BenchGateway>();
         try
         {
@@ -149,7 +216,6 @@ public static class MqttBenchmark
                 gateways.Add(await BenchGateway.StartAsync(broker.Uri, Path.Combine(directory, "fleet", lane.ToString(CultureInfo.InvariantCulture)), $"gw-fleet-{lane}", 1).ConfigureAwait(false));
             }
 
-            var clock = Stopwatch.StartNew();
             var sent = new ConcurrentDictionary<string, byte>();
             await Task.WhenAll(gateways.Select(async gateway =>
             {
@@ -165,7 +231,7 @@ public static class MqttBenchmark
             List<Received> received;
             try
             {
-                received = await subscriber.WaitForAsync(total, TimeSpan.FromMinutes(2), clock).ConfigureAwait(false);
+                received = await subscriber.WaitForAsync(total, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -206,31 +272,81 @@ public static class MqttBenchmark
 
     private sealed record Received(string RecordId, string Topic, long Sequence, TimeSpan At);
 
+    private sealed record LatencyFigures(List<double> Total, List<double> Commit, List<double> Delivery, IReadOnlyList<CommitSample> Commits);
+
+    private sealed record DrainFigures(double RecordsPerSecond, double FirstReceiptMilliseconds, double TotalSeconds);
+
+    private readonly record struct CommitSample(double Milliseconds, bool Durable);
+
+    /// <summary>Listens to the outbox's commit-duration histogram (tagged durable or not) while it lives.</summary>
+    private sealed class CommitRecorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<CommitSample> _samples = new();
+
+        public CommitRecorder()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == MessagingMetrics.MeterName && instrument.Name == MessagingMetrics.CommitDurationName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            {
+                var durable = true;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "durable" && tag.Value is false)
+                    {
+                        durable = false;
+                    }
+                }
+
+                _samples.Enqueue(new CommitSample(value, durable));
+            });
+            _listener.Start();
+        }
+
+        public IReadOnlyList<CommitSample> Snapshot() => [.. _samples];
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>
+    /// The measuring subscriber. Receipt times come from the one clock given at start (the run's clock), and
+    /// completion is signalled from the receive handler when the wanted number of distinct records has arrived:
+    /// no polling loop competes with the gateway for the CPU while it is measured.
+    /// </summary>
     private sealed class Subscriber : IAsyncDisposable
     {
         private readonly IMqttClient _client;
+        private readonly Stopwatch _clock;
         private readonly List<Received> _received = [];
-        private Stopwatch _clock = Stopwatch.StartNew();
+        private readonly HashSet<string> _distinct = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+        private TaskCompletionSource<List<Received>>? _done;
+        private int _wanted = int.MaxValue;
 
-        private Subscriber(IMqttClient client) => _client = client;
+        private Subscriber(IMqttClient client, Stopwatch clock)
+        {
+            _client = client;
+            _clock = clock;
+        }
 
-        public static async Task<Subscriber> StartAsync(int port, string filter)
+        public static async Task<Subscriber> StartAsync(int port, string filter, Stopwatch clock)
         {
             var client = new MqttClientFactory().CreateMqttClient();
-            var subscriber = new Subscriber(client);
+            var subscriber = new Subscriber(client, clock);
             client.ApplicationMessageReceivedAsync += args =>
             {
-                var at = subscriber._clock.Elapsed;
-                if (!args.ApplicationMessage.Topic.EndsWith("/records", StringComparison.Ordinal))
+                var at = clock.Elapsed;
+                if (args.ApplicationMessage.Topic.EndsWith("/records", StringComparison.Ordinal))
                 {
-                    return Task.CompletedTask;
-                }
-
-                using var json = JsonDocument.Parse(args.ApplicationMessage.Payload);
-                var root = json.RootElement;
-                lock (subscriber._received)
-                {
-                    subscriber._received.Add(new Received(root.GetProperty("data").GetProperty("id").GetString()!, args.ApplicationMessage.Topic, root.GetProperty("sequence").GetInt64(), at));
+                    using var json = JsonDocument.Parse(args.ApplicationMessage.Payload);
+                    var root = json.RootElement;
+                    subscriber.Add(new Received(root.GetProperty("data").GetProperty("id").GetString()!, args.ApplicationMessage.Topic, root.GetProperty("sequence").GetInt64(), at));
                 }
 
                 return Task.CompletedTask;
@@ -242,34 +358,59 @@ public static class MqttBenchmark
 
         public List<Received> Snapshot()
         {
-            lock (_received)
+            lock (_gate)
             {
                 return [.. _received];
             }
         }
 
-        public async Task<List<Received>> WaitForAsync(int distinct, TimeSpan timeout, Stopwatch clock)
+        public async Task<List<Received>> WaitForAsync(int distinct, TimeSpan timeout)
         {
-            _clock = clock;
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < timeout)
+            Task<List<Received>> done;
+            lock (_gate)
             {
-                var snapshot = Snapshot();
-                if (snapshot.Select(r => r.RecordId).Distinct().Count() >= distinct)
+                if (_distinct.Count >= distinct)
                 {
-                    return snapshot;
+                    return [.. _received];
                 }
 
-                await Task.Delay(5).ConfigureAwait(false);
+                _wanted = distinct;
+                _done = new TaskCompletionSource<List<Received>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                done = _done.Task;
             }
 
-            throw new TimeoutException($"the subscriber received {Snapshot().Count} of {distinct} records");
+            try
+            {
+                return await done.WaitAsync(timeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                int count;
+                lock (_gate)
+                {
+                    count = _distinct.Count;
+                }
+
+                throw new TimeoutException($"the subscriber received {count} of {distinct} records");
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
             await _client.TryDisconnectAsync().ConfigureAwait(false);
             _client.Dispose();
+        }
+
+        private void Add(Received received)
+        {
+            lock (_gate)
+            {
+                _received.Add(received);
+                if (_distinct.Add(received.RecordId) && _distinct.Count >= _wanted)
+                {
+                    _done?.TrySetResult([.. _received]);
+                }
+            }
         }
     }
 
@@ -306,6 +447,7 @@ public static class MqttBenchmark
             options.Mqtt.PingInterval = TimeSpan.FromSeconds(1);
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
             builder.Logging.ClearProviders();
+            if (Environment.GetEnvironmentVariable("BENCH_LOG") == "1") { builder.Logging.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff "); builder.Logging.SetMinimumLevel(LogLevel.Debug); }
             builder.Services.AddOptions<PortScanEdgeOptions>().Configure(o => o.CopyFrom(options));
             builder.Services.AddPortScanEdgeMessaging();
             var host = builder.Build();
@@ -331,7 +473,7 @@ public static class MqttBenchmark
         public void Start()
         {
             var config = Path.Combine(directory, "mosquitto.conf");
-            File.WriteAllText(config, $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nlog_dest none\n");
+            File.WriteAllText(config, $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nlog_dest none\n");
             var info = new ProcessStartInfo("mosquitto") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(config);
