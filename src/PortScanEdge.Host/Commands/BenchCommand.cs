@@ -33,6 +33,7 @@ internal static class BenchCommand
         command.Action = detection.Action;
         command.Subcommands.Add(detection);
         command.Subcommands.Add(BenchLaneCommand.Create("lane"));
+        command.Subcommands.Add(BenchMqttCommand.Create("mqtt"));
         return command;
     }
 }
