@@ -13,6 +13,7 @@ Command[] commands =
     SynthCommand.Create(),
     EvaluateCommand.Create(),
     AuditCommand.Create(),
+    OperatorsCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);
