@@ -25,7 +25,7 @@ public sealed class WebOptions
     [Doc("A signed-in operator is signed out after this long without a request (the live page keeps the session alive only while it sends requests).")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
-    [Doc("Failed sign-ins allowed per operator id and per client address within sign_in_lockout before further attempts are refused.")]
+    [Doc("Failed sign-ins allowed per operator id within sign_in_lockout before further attempts for that id are refused; a client address gets four times as many.")]
     [Bounds(1, 100)]
     public int SignInAttempts { get; set; } = 5;
 

@@ -29,7 +29,8 @@ internal sealed partial class ConsoleEndpoints(
     LaneRegistry registry,
     CredentialsSource credentials,
     SessionStore sessions,
-    SignInThrottle throttle,
+    SignInThrottle idThrottle,
+    SignInThrottle clientThrottle,
     ConsoleBroadcaster broadcaster,
     TimeProvider time,
     ILogger logger,
@@ -209,7 +210,7 @@ internal sealed partial class ConsoleEndpoints(
         var credential = await VerifyAsync(operatorId, request.Pin!, client, context.RequestAborted).ConfigureAwait(false);
         if (credential is null)
         {
-            return throttle.IsAllowed("id:" + operatorId, "ip:" + client)
+            return idThrottle.IsAllowed(operatorId) && clientThrottle.IsAllowed(client)
                 ? Problem(StatusCodes.Status401Unauthorized, "operator id or PIN not accepted")
                 : Problem(StatusCodes.Status429TooManyRequests, "too many failed sign-ins; wait and try again");
         }
@@ -230,9 +231,7 @@ internal sealed partial class ConsoleEndpoints(
     /// <summary>Checks an id and PIN under the rate limit; null when refused or wrong (failures are counted).</summary>
     private async Task<OperatorCredential?> VerifyAsync(string operatorId, string pin, string client, CancellationToken cancellationToken)
     {
-        var idKey = "id:" + operatorId;
-        var clientKey = "ip:" + client;
-        if (!throttle.IsAllowed(idKey, clientKey))
+        if (!idThrottle.IsAllowed(operatorId) || !clientThrottle.IsAllowed(client))
         {
             LogThrottled(logger, operatorId, client);
             return null;
@@ -251,12 +250,13 @@ internal sealed partial class ConsoleEndpoints(
 
         if (credential is null)
         {
-            throttle.RecordFailure(idKey, clientKey);
+            idThrottle.RecordFailure(operatorId);
+            clientThrottle.RecordFailure(client);
             LogSignInFailed(logger, operatorId, client);
             return null;
         }
 
-        throttle.Reset(idKey);
+        idThrottle.Reset(operatorId);
         return credential;
     }
 

@@ -38,6 +38,9 @@ internal static class WebConsoleServiceCollectionExtensions
 /// </summary>
 internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposable
 {
+    /// <summary>A client address may fail this many times more than one operator id.</summary>
+    public const int ClientAttemptsFactor = 4;
+
     private readonly PortScanEdgeOptions _options;
     private readonly LaneHub _hub;
     private readonly DeviceHealthMonitor _health;
@@ -72,6 +75,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
             new CredentialsSource(credentialsPath, problem => LogCredentialsProblem(_logger, problem)),
             new SessionStore(time, web.SessionTimeout),
             new SignInThrottle(time, web.SignInAttempts, web.SignInLockout),
+            // Several operators share the booth's address: it gets more tries than one id before it is locked out.
+            new SignInThrottle(time, web.SignInAttempts * ClientAttemptsFactor, web.SignInLockout),
             _broadcaster,
             time,
             _logger,

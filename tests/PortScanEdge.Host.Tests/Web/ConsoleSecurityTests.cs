@@ -145,8 +145,8 @@ public class SignInThrottleTests
             time.Advance(TimeSpan.FromSeconds(10));
         }
 
-        Assert.False(throttle.IsAllowed("id:olga", "ip:10.0.0.1"));  // the id is locked from any address
-        Assert.False(throttle.IsAllowed("id:sam", "ip:10.0.0.9"));   // the address is locked for any id
+        Assert.False(throttle.IsAllowed("id:olga", "ip:10.0.0.1"));  // a locked key refuses whatever else is asked
+        Assert.False(throttle.IsAllowed("id:sam", "ip:10.0.0.9"));
         Assert.True(throttle.IsAllowed("id:sam", "ip:10.0.0.1"));
         time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(50));
         Assert.True(throttle.IsAllowed("id:olga"));                 // the oldest failure left the window

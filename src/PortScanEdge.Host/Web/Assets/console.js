@@ -93,7 +93,7 @@
     const img = $('radiograph');
     const kind = overlayOn && v?.has_overlay ? 'overlay' : 'radiograph';
     const available = v && (kind === 'overlay' ? v.has_overlay : v.has_image);
-    $('toggle-overlay').textContent = `Heat map: ${overlayOn ? 'ON' : 'OFF'}`;
+    $('overlay-state').textContent = overlayOn ? 'ON' : 'OFF';
     $('toggle-overlay').setAttribute('aria-pressed', String(overlayOn));
     if (!signedIn || !available) {
       img.hidden = true;
