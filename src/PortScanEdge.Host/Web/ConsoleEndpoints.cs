@@ -207,12 +207,12 @@ internal sealed partial class ConsoleEndpoints(
         }
 
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var credential = await VerifyAsync(operatorId, request.Pin!, client, context.RequestAborted).ConfigureAwait(false);
+        var (credential, throttled) = await VerifyAsync(operatorId, request.Pin!, client, context.RequestAborted).ConfigureAwait(false);
         if (credential is null)
         {
-            return idThrottle.IsAllowed(operatorId) && clientThrottle.IsAllowed(client)
-                ? Problem(StatusCodes.Status401Unauthorized, "operator id or PIN not accepted")
-                : Problem(StatusCodes.Status429TooManyRequests, "too many failed sign-ins; wait and try again");
+            return throttled
+                ? Problem(StatusCodes.Status429TooManyRequests, "too many failed sign-ins; wait and try again")
+                : Problem(StatusCodes.Status401Unauthorized, "operator id or PIN not accepted");
         }
 
         var session = sessions.Start(credential);
@@ -228,13 +228,13 @@ internal sealed partial class ConsoleEndpoints(
         return Results.Json(new SessionView(session.OperatorId, session.Role, session.CsrfToken, (int)web.SessionTimeout.TotalSeconds), TransactionJson.Options);
     }
 
-    /// <summary>Checks an id and PIN under the rate limit; null when refused or wrong (failures are counted).</summary>
-    private async Task<OperatorCredential?> VerifyAsync(string operatorId, string pin, string client, CancellationToken cancellationToken)
+    /// <summary>Checks an id and PIN under the rate limit: the entry, or null and whether the limit refused the attempt unchecked.</summary>
+    private async Task<(OperatorCredential? Credential, bool Throttled)> VerifyAsync(string operatorId, string pin, string client, CancellationToken cancellationToken)
     {
         if (!idThrottle.IsAllowed(operatorId) || !clientThrottle.IsAllowed(client))
         {
             LogThrottled(logger, operatorId, client);
-            return null;
+            return (null, true);
         }
 
         OperatorCredential? credential;
@@ -253,11 +253,11 @@ internal sealed partial class ConsoleEndpoints(
             idThrottle.RecordFailure(operatorId);
             clientThrottle.RecordFailure(client);
             LogSignInFailed(logger, operatorId, client);
-            return null;
+            return (null, false);
         }
 
         idThrottle.Reset(operatorId);
-        return credential;
+        return (credential, false);
     }
 
     private async Task<IResult> DecideAsync(HttpContext context, string laneId)
@@ -296,7 +296,7 @@ internal sealed partial class ConsoleEndpoints(
             && request.SupervisorId.Trim() != session.OperatorId)
         {
             // Verified up front (it is slow and async); the rules decide whether it was needed and good enough.
-            supervisor = await VerifyAsync(request.SupervisorId.Trim(), request.SupervisorPin!, client, context.RequestAborted).ConfigureAwait(false);
+            (supervisor, _) = await VerifyAsync(request.SupervisorId.Trim(), request.SupervisorPin!, client, context.RequestAborted).ConfigureAwait(false);
         }
 
         var at = time.GetUtcNow();
