@@ -16,6 +16,7 @@ Command[] commands =
     EmulateCommand.Create(),
     ExportCommand.Create(),
     VerifyBundleCommand.Create(),
+    OperatorsCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

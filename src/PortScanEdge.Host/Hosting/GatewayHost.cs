@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Host.Web;
 using PortScanEdge.Integrity.Audit;
 using PortScanEdge.Integrity.Hosting;
 using PortScanEdge.Messaging;
@@ -93,6 +94,7 @@ internal static class GatewayHost
         builder.Services.AddHostedService<ControlRoomBridge>();
         builder.Services.AddHostedService<EvidenceBridge>();
         builder.Services.AddHostedService<GatewayLanes>();
+        builder.Services.AddPortScanEdgeWebConsole(loaded);
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }
