@@ -31,6 +31,9 @@ internal sealed class TempConfig : IDisposable
                 .Replace("spool_dir: /tmp/portscan-edge-demo/", "spool_dir: " + dataDirectory + "/", StringComparison.Ordinal)
                 .Replace("embedded_port: 1883", "embedded_port: " + FreePort(), StringComparison.Ordinal)
                 .Replace("  port: 8080", "  port: " + FreePort(), StringComparison.Ordinal);
+
+            // A free port for /metrics and /readyz, so gateways in parallel tests do not fight over 9464.
+            isolated += "\nobservability:\n  port: 0\n";
             return edit is null ? isolated : edit(isolated);
         }, dataDirectory);
     }

@@ -38,6 +38,9 @@ public sealed class PortScanEdgeOptions
     [Doc("The operator console served at the lane.")]
     public WebOptions Web { get; set; } = new();
 
+    [Doc("Prometheus metrics and health endpoints for the fleet's monitoring.")]
+    public ObservabilityOptions Observability { get; set; } = new();
+
     [Doc("The tamper-evident audit log.")]
     public AuditOptions Audit { get; set; } = new();
 

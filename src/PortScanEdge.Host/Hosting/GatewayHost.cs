@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Host.Observability;
 using PortScanEdge.Host.Web;
 using PortScanEdge.Integrity.Audit;
 using PortScanEdge.Integrity.Hosting;
@@ -88,6 +89,9 @@ internal static class GatewayHost
         // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.
         builder.Services.AddPortScanEdgeMessaging();
         builder.Services.AddSingleton<ICheckpointPublisher, MqttCheckpointPublisher>();
+
+        // Prometheus /metrics, /healthz, /readyz on observability.port (before the lanes: it subscribes to the hub).
+        builder.Services.AddPortScanEdgeObservability();
 
         // Hosted services stop in reverse order of registration: the lanes (last) stop first, then the bridges
         // drain what the lanes said last into the outbox and the audit log, then messaging and audit stop.

@@ -78,6 +78,9 @@ public sealed partial class LaneRuntime
     /// <summary>Counters and latencies for the terminal summary and benchmarks.</summary>
     public LaneStatistics Statistics { get; }
 
+    /// <summary>Scans waiting for the shared detector, which all lanes share (for the queue-depth metric).</summary>
+    public int DetectorQueueDepth => _detection.Depth;
+
     /// <summary>Posts an event from outside (operator console, control-room command, simulation).</summary>
     public bool Post(LaneEvent laneEvent) => _inbox.Writer.TryWrite(laneEvent);
 
