@@ -53,16 +53,15 @@ public sealed class ConsoleGateway : IAsyncLifetime
             OperatorCredentials.Format(OperatorCredentials.Create(SupervisorId, OperatorRole.Supervisor, SupervisorPin, 10_000)),
         ]);
 
-        var webPort = FreePort();
-        var mqttPort = FreePort();
+        // IsolatedDemo gives the gateway its own data directory and free MQTT and web ports; read them back.
         _config = TempConfig.IsolatedDemo(text => text
             .Replace("vehicle_interval: 6s", "vehicle_interval: 2s\n  operator_decision_delay: 0s\n  image_width: 1024\n  image_height: 512", StringComparison.Ordinal)
             .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.95", StringComparison.Ordinal)
             .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal)
-            .Replace("embedded_port: 1883", $"embedded_port: {mqttPort}", StringComparison.Ordinal)
-            .Replace("port: 8080", $"port: {webPort}\n  credentials_file: {credentials}", StringComparison.Ordinal));
+            .Replace("web:\n", $"web:\n  credentials_file: {credentials}\n", StringComparison.Ordinal));
         var loaded = ConfigLoader.LoadFile(_config.Path);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        var webPort = loaded.Options!.Web.Port;
         _host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
         Hub = _host.Services.GetRequiredService<LaneHub>();
         await _host.StartAsync();

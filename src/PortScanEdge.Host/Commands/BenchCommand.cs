@@ -34,6 +34,7 @@ internal static class BenchCommand
         command.Subcommands.Add(detection);
         command.Subcommands.Add(BenchLaneCommand.Create("lane"));
         command.Subcommands.Add(BenchMqttCommand.Create("mqtt"));
+        command.Subcommands.Add(BenchDevicesCommand.Create("devices"));
         return command;
     }
 }
