@@ -8,7 +8,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using MQTTnet;
 using MQTTnet.Protocol;
 using PortScanEdge.Core.Configuration;
@@ -447,7 +446,6 @@ public static class MqttBenchmark
             options.Mqtt.PingInterval = TimeSpan.FromSeconds(1);
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
             builder.Logging.ClearProviders();
-            if (Environment.GetEnvironmentVariable("BENCH_LOG") == "1") { builder.Logging.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff "); builder.Logging.SetMinimumLevel(LogLevel.Debug); }
             builder.Services.AddOptions<PortScanEdgeOptions>().Configure(o => o.CopyFrom(options));
             builder.Services.AddPortScanEdgeMessaging();
             var host = builder.Build();
