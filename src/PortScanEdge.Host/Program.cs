@@ -13,6 +13,10 @@ Command[] commands =
     SynthCommand.Create(),
     EvaluateCommand.Create(),
     AuditCommand.Create(),
+    EmulateCommand.Create(),
+    ExportCommand.Create(),
+    VerifyBundleCommand.Create(),
+    OperatorsCommand.Create(),
 ];
 
 return await Cli.InvokeAsync(args, commands).ConfigureAwait(false);

@@ -103,6 +103,9 @@ public class RunCommandTests
             }
 
             Assert.Contains("systemd watchdog enabled: pinging every 200 ms", gateway.Stdout + gateway.Stderr, StringComparison.Ordinal);
+
+            // Stop only once the gateway has fully started (its signal handling is in place by then).
+            await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
             gateway.Signal(SigTerm);
             Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
         }

@@ -14,7 +14,9 @@ public interface IScanner : IDeviceHealthSource
     ScannerSnapshot Snapshot { get; }
 
     /// <summary>
-    /// Everything the scanner reports, in order. One consumer (the lane); unbounded because the scanner's own
+    /// Everything the scanner reports, in arrival order, except that <see cref="ScanCompleted"/> is published when its
+    /// image hand-over has finished (up to <c>image_wait_timeout</c> later), so a FAULT or INTERLOCK that followed
+    /// SCAN_COMPLETE is never held back by a slow share. One consumer (the lane); unbounded because the scanner's own
     /// stop-and-wait link limits the rate, and a scan event is never dropped.
     /// </summary>
     ChannelReader<ScannerEvent> Events { get; }

@@ -32,7 +32,9 @@ public sealed class ScannerDriver : IScanner, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HealthCell _health;
-    private readonly Channel<ScannerEvent> _events = Channel.CreateUnbounded<ScannerEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ScannerEvent> _events = Channel.CreateUnbounded<ScannerEvent>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Lock _handoverGate = new();
+    private readonly List<Task> _handovers = [];
     private readonly SemaphoreSlim _commandLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly RateLimitedCounter _badInput;
@@ -135,6 +137,13 @@ public sealed class ScannerDriver : IScanner, IAsyncDisposable
         {
         }
 
+        Task[] handovers;
+        lock (_handoverGate)
+        {
+            handovers = [.. _handovers];
+        }
+
+        await Task.WhenAll(handovers).ConfigureAwait(false);
         SetHealth(DeviceHealthState.Stopped, "stopped");
         _events.Writer.TryComplete();
         Log.Stopped(_logger, DeviceId);
@@ -428,26 +437,45 @@ public sealed class ScannerDriver : IScanner, IAsyncDisposable
         ReportBadInput($"malformed {frame.FrameType}: {error}");
     }
 
-    private async Task HandleScanCompleteAsync(LinkFrame frame, DateTimeOffset now, CancellationToken stop)
+    private Task HandleScanCompleteAsync(LinkFrame frame, DateTimeOffset now, CancellationToken stop)
     {
-        ImageHandoverResult result;
-        string transactionId;
-        IReadOnlyList<AnnouncedImage> announced;
-        if (ScannerMessageCodec.TryParseScanComplete(frame.Payload, out ScanCompleteMessage scan, out string error))
-        {
-            transactionId = scan.TransactionId;
-            announced = scan.Images;
-            result = await _handover.VerifyAsync(scan, stop).ConfigureAwait(false);
-        }
-        else
+        string current = Snapshot.TransactionId;
+        UpdateSnapshot(s => s with { State = ScannerState.Idle, XrayOn = false, TransactionId = string.Empty });
+        if (!ScannerMessageCodec.TryParseScanComplete(frame.Payload, out ScanCompleteMessage scan, out string error))
         {
             // A scan finished but its announcement is unreadable: still the transaction's outcome, never silence.
             Interlocked.Increment(ref _malformed);
-            transactionId = Snapshot.TransactionId;
-            announced = [];
-            result = ImageHandoverResult.Failed($"SCAN_COMPLETE could not be read: {error}");
+            PublishHandover(current, now, [], ImageHandoverResult.Failed($"SCAN_COMPLETE could not be read: {error}"));
+            return Task.CompletedTask;
         }
 
+        // The hand-over may wait up to image_wait_timeout for the share: it runs beside the frame loop so a FAULT or
+        // INTERLOCK event that follows is reported at once, not after the wait.
+        Task handover = Task.Run(async () =>
+        {
+            ImageHandoverResult result;
+            try
+            {
+                result = await _handover.VerifyAsync(scan, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                result = ImageHandoverResult.Failed("gateway stopping during the image hand-over");
+            }
+
+            PublishHandover(scan.TransactionId, now, scan.Images, result);
+        }, CancellationToken.None);
+        lock (_handoverGate)
+        {
+            _handovers.RemoveAll(t => t.IsCompleted);
+            _handovers.Add(handover);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void PublishHandover(string transactionId, DateTimeOffset at, IReadOnlyList<AnnouncedImage> announced, ImageHandoverResult result)
+    {
         if (result.IsVerified)
         {
             Log.ImagesVerified(_logger, DeviceId, transactionId, result.Images.Count);
@@ -457,8 +485,7 @@ public sealed class ScannerDriver : IScanner, IAsyncDisposable
             Log.ImageIntegrityFailed(_logger, DeviceId, transactionId, result.Reason);
         }
 
-        UpdateSnapshot(s => s with { State = ScannerState.Idle, XrayOn = false, TransactionId = string.Empty });
-        Publish(new ScanCompleted(DeviceId, now, transactionId, announced, result));
+        Publish(new ScanCompleted(DeviceId, at, transactionId, announced, result));
     }
 
     private async Task<ScannerCommandResult> CommandAsync(ScannerFrameType command, byte[] payload, ScannerFrameType answer, CancellationToken cancellationToken)

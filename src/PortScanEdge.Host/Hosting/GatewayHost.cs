@@ -9,6 +9,7 @@ using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
 using PortScanEdge.Host.Observability;
+using PortScanEdge.Host.Web;
 using PortScanEdge.Integrity.Audit;
 using PortScanEdge.Integrity.Hosting;
 using PortScanEdge.Messaging;
@@ -97,6 +98,7 @@ internal static class GatewayHost
         builder.Services.AddHostedService<ControlRoomBridge>();
         builder.Services.AddHostedService<EvidenceBridge>();
         builder.Services.AddHostedService<GatewayLanes>();
+        builder.Services.AddPortScanEdgeWebConsole(loaded);
         builder.Services.AddHostedService<SystemdWatchdogService>();
         return builder.Build();
     }

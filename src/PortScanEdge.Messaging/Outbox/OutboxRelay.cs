@@ -102,9 +102,17 @@ public sealed class OutboxRelay(MessagingRuntime runtime, MqttConnectionSupervis
                 var batch = outbox.ReadAfter(cursor, ReadBatch);
                 if (batch.Count == 0)
                 {
-                    while (inflight.Count > 0)
+                    if (inflight.Count > 0)
                     {
-                        await CompleteHeadAsync(inflight).ConfigureAwait(false);
+                        // Nothing new to send: wait for the oldest PUBACK or a new message, whichever comes first,
+                        // so a message committed while earlier ones are in flight is sent at once, not after them.
+                        await Task.WhenAny(inflight.Peek().Ack, outbox.Added.WaitAsync(seen, IdleWait, stoppingToken)).ConfigureAwait(false);
+                        while (inflight.Count > 0 && inflight.Peek().Ack.IsCompleted)
+                        {
+                            await CompleteHeadAsync(inflight).ConfigureAwait(false);
+                        }
+
+                        continue;
                     }
 
                     await FlushDeletesAsync(outbox).ConfigureAwait(false);

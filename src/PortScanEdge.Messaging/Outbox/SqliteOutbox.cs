@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using PortScanEdge.Core.Transactions;
@@ -16,11 +16,22 @@ public sealed record OutboxLimits(long MaxMessages, long MaxBytes, TimeSpan MaxA
 /// The durable outbox: a SQLite database in WAL mode with <c>synchronous=FULL</c>, so a message whose
 /// <see cref="EnqueueAsync"/> has completed is on disk and survives a crash, <c>kill -9</c> or power loss.
 /// <para>
-/// One writer task owns the write connection and commits whatever is queued in one transaction (group commit):
-/// a lone message costs one fsync; many concurrent messages share one. Each message gets its per-stream
-/// sequence and its ULID inside that transaction, and the counters are stored with it, so sequences never repeat
-/// or go back across restarts. The relay reads on its own connection in id order and deletes rows only after
-/// their PUBACK.
+/// One dedicated writer thread owns the write connection and commits whatever is queued in one transaction
+/// (group commit): a lone message costs one fsync; many concurrent messages share one. The thread is its own, not
+/// a thread-pool worker, because a commit blocks in fsync: on a two-core gateway two blocked pool workers stall
+/// every other continuation until the pool grows (measured as 0.5 s commit-path stalls, docs/messaging.md). Each
+/// message gets its per-stream sequence and its ULID inside that transaction, and the counters are stored with
+/// it, so sequences never repeat or go back across restarts. The relay reads on its own connection in id order
+/// and deletes rows only after their PUBACK.
+/// </para>
+/// <para>
+/// Durability: a transaction that adds messages or reserves sequences is committed with
+/// <c>synchronous=FULL</c> (the WAL is fsynced before <see cref="EnqueueAsync"/> completes). A transaction that
+/// only deletes (acknowledged messages, the age purge) is committed with <c>synchronous=NORMAL</c>: no fsync of
+/// its own; the next FULL commit or checkpoint makes it durable, because the WAL is written in order. A power
+/// loss can therefore undo the last deletes, and those messages are sent again after the restart with the same
+/// <c>message_id</c> and <c>sequence</c> — a duplicate, which at-least-once delivery allows. A process crash
+/// (<c>kill -9</c>) loses nothing: the deletes are in the WAL in the page cache.
 /// </para>
 /// <para>
 /// Bound policy: when a commit leaves more than <see cref="OutboxLimits.MaxMessages"/> messages or
@@ -37,14 +48,18 @@ public sealed class SqliteOutbox : IAsyncDisposable
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
     private readonly Lock _readerGate = new();
-    private readonly Channel<IWriteOperation> _operations = Channel.CreateUnbounded<IWriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<IWriteOperation> _operations = new();
+    private readonly SemaphoreSlim _pending = new(0);
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly OutboxLimits _limits;
     private readonly EnvelopeFactory _envelopes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MessagingMetrics _metrics;
-    private readonly Task _writerTask;
+    private readonly Thread _writerThread;
+    private volatile bool _closing;
+    private bool _synchronousFull = true;
     private long _depth;
     private long _bytes;
     private long _droppedByCapacity;
@@ -106,7 +121,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
         _reader = new SqliteConnection(_connectionString);
         _reader.Open();
         Execute(_reader, "PRAGMA busy_timeout=5000;");
-        _writerTask = Task.Run(WriterLoopAsync);
+        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "outbox-writer" };
+        _writerThread.Start();
     }
 
     /// <summary>The database file.</summary>
@@ -219,10 +235,11 @@ public sealed class SqliteOutbox : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        _operations.Writer.TryComplete();
+        _closing = true;
+        _pending.Release();
         try
         {
-            await _writerTask.ConfigureAwait(false);
+            await _writerDone.Task.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SqliteException or ObjectDisposedException)
         {
@@ -235,6 +252,7 @@ public sealed class SqliteOutbox : IAsyncDisposable
         }
 
         _writer.Dispose();
+        _pending.Dispose();
         SqliteConnection.ClearAllPools();
     }
 
@@ -247,39 +265,82 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private async Task<T> Submit<T>(IWriteOperation operation, Task<T> completion, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(!_operations.Writer.TryWrite(operation), this);
+        Post(operation);
 
         return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task Submit(IWriteOperation operation, Task completion, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(!_operations.Writer.TryWrite(operation), this);
+        Post(operation);
 
         await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriterLoopAsync()
+    private void Post(IWriteOperation operation)
+    {
+        ObjectDisposedException.ThrowIf(_closing, this);
+        _operations.Enqueue(operation);
+        _pending.Release();
+    }
+
+    private void WriterLoop()
+    {
+        try
+        {
+            RunWriter();
+            while (_operations.TryDequeue(out var late))
+            {
+                late.Fail(new ObjectDisposedException(nameof(SqliteOutbox)));
+            }
+
+            _writerDone.TrySetResult();
+        }
+        catch (Exception ex) when (ex is SqliteException or ObjectDisposedException or InvalidOperationException)
+        {
+            _writerDone.TrySetException(ex);
+        }
+    }
+
+    private void RunWriter()
     {
         var batch = new List<IWriteOperation>(MaxBatch);
-        while (await _operations.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
+            if (_closing && _operations.IsEmpty)
+            {
+                return;
+            }
+
+            _pending.Wait();
             batch.Clear();
-            while (batch.Count < MaxBatch && _operations.Reader.TryRead(out var operation))
+            while (batch.Count < MaxBatch && _operations.TryDequeue(out var operation))
             {
                 batch.Add(operation);
             }
 
             if (batch.Count == 0)
             {
+                if (_closing)
+                {
+                    return;
+                }
+
                 continue;
             }
 
+            // Each dequeued operation consumed a Release; take back the counts of the extra ones without blocking.
+            for (var i = 1; i < batch.Count && _pending.Wait(0); i++)
+            {
+            }
+
+            var durable = batch.Exists(o => o.RequiresDurability);
             var saved = new Dictionary<string, long>(_sequences, StringComparer.Ordinal);
             var started = Stopwatch.GetTimestamp();
             var added = false;
             try
             {
+                SetSynchronous(durable);
                 using (var transaction = _writer.BeginTransaction())
                 {
                     var context = new WriteContext(this, transaction);
@@ -293,7 +354,7 @@ public sealed class SqliteOutbox : IAsyncDisposable
                     transaction.Commit();
                 }
 
-                _metrics.Commit(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                _metrics.Commit(Stopwatch.GetElapsedTime(started).TotalMilliseconds, durable);
                 foreach (var operation in batch)
                 {
                     operation.Committed(this);
@@ -327,6 +388,17 @@ public sealed class SqliteOutbox : IAsyncDisposable
                 operation.Complete();
             }
         }
+    }
+
+    private void SetSynchronous(bool full)
+    {
+        if (_synchronousFull == full)
+        {
+            return;
+        }
+
+        Execute(_writer, full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        _synchronousFull = full;
     }
 
     private void EnforceCapacity()
@@ -380,6 +452,9 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private interface IWriteOperation
     {
+        /// <summary>Whether the transaction must be fsynced before the caller is told (adds or reserves).</summary>
+        bool RequiresDurability { get; }
+
         void Apply(WriteContext context);
 
         void Committed(SqliteOutbox outbox);
@@ -453,6 +528,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private sealed class EnqueueOperation(PendingMessage message) : IWriteOperation
     {
+        public bool RequiresDurability => true;
+
         private OutboxEntry? _entry;
 
         public TaskCompletionSource<OutboxEntry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -492,6 +569,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private sealed class ReserveOperation(string stream) : IWriteOperation
     {
+        public bool RequiresDurability => true;
+
         private long _sequence;
 
         public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -509,6 +588,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private sealed class DeleteOperation(long[] ids) : IWriteOperation
     {
+        public bool RequiresDurability => false;
+
         private long _count;
         private long _bytes;
 
@@ -544,6 +625,8 @@ public sealed class SqliteOutbox : IAsyncDisposable
 
     private sealed class PurgeOperation(long nowMilliseconds) : IWriteOperation
     {
+        public bool RequiresDurability => false;
+
         private long _count;
         private long _bytes;
 

@@ -96,6 +96,9 @@ public sealed class ScannerEmulator : IAsyncDisposable
     /// <summary>Faults to inject.</summary>
     public ScannerFaults Faults { get; } = new();
 
+    /// <summary>Raised with the transaction id once a SCAN_COMPLETE has been sent and acknowledged.</summary>
+    public event EventHandler<string>? ScanAnnounced;
+
     /// <summary>The path the gateway should open (stable link when configured).</summary>
     public string DevicePath => _options.LinkPath ?? _pty?.SubordinatePath ?? throw new InvalidOperationException("not started");
 
@@ -474,6 +477,7 @@ public sealed class ScannerEmulator : IAsyncDisposable
 
             Interlocked.Increment(ref _scans);
             await SendEventAsync(ScannerFrameType.ScanComplete, ScannerMessageCodec.EncodeScanComplete(new ScanCompleteMessage(transactionId, images))).ConfigureAwait(false);
+            ScanAnnounced?.Invoke(this, transactionId);
         }
         catch (OperationCanceledException)
         {

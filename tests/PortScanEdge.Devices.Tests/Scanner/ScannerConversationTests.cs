@@ -212,6 +212,28 @@ public sealed class ScannerConversationTests
     }
 
     [Fact]
+    public async Task Fault_MissingFileThenScannerFault_FaultReportedBeforeTheBoundedWaitEnds()
+    {
+        await using ScannerRig rig = await ScannerRig.StartConnectedAsync(configureDriver: d => d.ImageWaitTimeout = TimeSpan.FromSeconds(8));
+        rig.Emulator.Faults.MissingFile();
+        var announced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig.Emulator.ScanAnnounced += (_, _) => announced.TrySetResult();
+        Assert.True((await rig.Driver.ArmAsync()).IsAccepted);
+        Assert.True((await rig.Driver.StartScanAsync("slowshare-1")).IsAccepted);
+
+        // SCAN_COMPLETE is on the gateway's side of the line before the fault is raised.
+        await announced.Task.WaitAsync(ScannerRig.Patience);
+        await rig.Emulator.RaiseFaultAsync(ScannerFaultCodes.DetectorFault, "detector fault");
+        var before = new List<ScannerEvent>();
+        ScannerFaulted fault = await rig.NextEventAsync<ScannerFaulted>(before);
+        Assert.Equal(ScannerFaultCodes.DetectorFault, fault.Code);
+        Assert.DoesNotContain(before, e => e is ScanCompleted);
+
+        ScanCompleted done = await rig.NextEventAsync<ScanCompleted>();
+        Assert.Contains("absent", done.Handover.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fault_UnknownAndMalformedEvents_CountedLinkStaysUp()
     {
         await using ScannerRig rig = await ScannerRig.StartConnectedAsync();

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using PortScanEdge.Core.Configuration;
+using PortScanEdge.Core.Transactions;
+using PortScanEdge.Host.Hosting;
+using PortScanEdge.Host.Lanes;
+using PortScanEdge.Host.Tests;
+using PortScanEdge.Host.Web;
+
+namespace PortScanEdge.Console.Tests;
+
+/// <summary>
+/// One gateway running the simulated lane in this process (emulators on real pseudo-terminals, simulated GPIO,
+/// the real model), with its operator console on a free port, and Debian's Chromium driven by Playwright.
+/// The simulated operator never decides (<c>operator_decision_delay: 0s</c>) and almost every vehicle is
+/// anomalous, so there is always a referred vehicle waiting for the console.
+/// </summary>
+public sealed class ConsoleGateway : IAsyncLifetime
+{
+    public const string LaneId = "lane-1";
+    public const string OperatorId = "olga";
+    public const string OperatorPin = "1234";
+    public const string SupervisorId = "sam";
+    public const string SupervisorPin = "9876";
+
+    private static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    private readonly string _credentialsDirectory = Path.Combine(Path.GetTempPath(), $"portscan-console-{Guid.NewGuid():N}");
+    private TempConfig? _config;
+    private IHost? _host;
+    private IPlaywright? _playwright;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public LaneHub Hub { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(CliProcess.RepositoryRoot, "artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_credentialsDirectory);
+        var credentials = Path.Combine(_credentialsDirectory, "operators.db");
+        await File.WriteAllLinesAsync(credentials,
+        [
+            OperatorCredentials.Format(OperatorCredentials.Create(OperatorId, OperatorRole.Operator, OperatorPin, 10_000)),
+            OperatorCredentials.Format(OperatorCredentials.Create(SupervisorId, OperatorRole.Supervisor, SupervisorPin, 10_000)),
+        ]);
+
+        // IsolatedDemo gives the gateway its own data directory and free MQTT and web ports; read them back.
+        _config = TempConfig.IsolatedDemo(text => text
+            .Replace("vehicle_interval: 6s", "vehicle_interval: 2s\n  operator_decision_delay: 0s\n  image_width: 1024\n  image_height: 512", StringComparison.Ordinal)
+            .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.95", StringComparison.Ordinal)
+            .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal)
+            .Replace("web:\n", $"web:\n  credentials_file: {credentials}\n", StringComparison.Ordinal));
+        var loaded = ConfigLoader.LoadFile(_config.Path);
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        var webPort = loaded.Options!.Web.Port;
+        _host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
+        Hub = _host.Services.GetRequiredService<LaneHub>();
+        await _host.StartAsync();
+        BaseAddress = new Uri($"http://127.0.0.1:{webPort}/");
+
+        Directory.CreateDirectory(ScreenshotDirectory);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_playwright is not null)
+        {
+            await Browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        _config?.Dispose();
+        Directory.Delete(_credentialsDirectory, recursive: true);
+    }
+
+    /// <summary>A fresh browser context (no cookies) on a booth-sized screen.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1600, Height = 1000 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Waits (on the hub's notifications, no polling) until the lane has a machine-referred vehicle awaiting a decision.</summary>
+    public async Task<VehicleTransaction> WaitForReferredVehicleAsync()
+    {
+        var notifications = Hub.Subscribe();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            var current = Hub.CurrentOf(LaneId);
+            if (current is { Stage: TransactionStage.AwaitingDecision } && DecisionRules.IsMachineReferred(current))
+            {
+                return current;
+            }
+
+            await notifications.ReadAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>Waits for the version of <paramref name="transactionId"/> that carries a decision.</summary>
+    public static async Task<VehicleTransaction> WaitForDecisionAsync(string transactionId, System.Threading.Channels.ChannelReader<LaneNotification> notifications)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+        {
+            if (notification is TransactionNotification { Transaction.Decision: not null } change && change.Transaction.Id == transactionId)
+            {
+                return change.Transaction;
+            }
+        }
+
+        throw new InvalidOperationException("the hub completed");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConsoleGatewayGroup : ICollectionFixture<ConsoleGateway>
+{
+    public const string Name = "console gateway";
+}
