@@ -92,6 +92,10 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = _options.ConfigDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggers);
+
+        // The gateway's host owns the process signals (SIGTERM, systemd); the console's inner host must not
+        // register its own handlers, or it would take the signal and stop only itself.
+        builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -195,6 +199,14 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>A lifetime that waits for nothing and handles no signals: the outer host stops the console.</summary>
+    private sealed class InnerHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Operator console listening on {Urls} ({Scheme})")]
