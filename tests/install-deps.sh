@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Debian packages the tests use: a real broker and clients (messaging), socat (serial emulator ptys),
 # Chromium (operator console), openssl (TLS fixtures), systemd (systemd-analyze verify on the unit).
-packages=(mosquitto mosquitto-clients socat chromium openssl systemd)
+packages=(mosquitto mosquitto-clients socat chromium openssl systemd python3)
 
 missing=()
 for package in "${packages[@]}"; do

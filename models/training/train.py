@@ -66,10 +66,13 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--minutes", type=float, default=30, help="wall-clock cap on the training loop (a safety net)")
+    parser.add_argument("--stop-at", type=int, default=0, help="stop after this step while keeping the --steps schedule (reproduces a capped run exactly)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N images")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--init", default=None, help="start from this checkpoint (fine-tuning stage)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -80,8 +83,13 @@ def main():
     print(f"loaded {len(files)} normal radiographs in {time.time() - started:.0f} s", flush=True)
 
     net = PatchSeg()
-    optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=args.steps, pct_start=0.05)
+    previous_steps = 0
+    if args.init:
+        checkpoint = torch.load(args.init, map_location="cpu")
+        net.load_state_dict(checkpoint["state"])
+        previous_steps = checkpoint["steps"]
+    optimiser = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=args.lr, total_steps=args.steps, pct_start=0.05)
     train_started = time.time()
     running = 0.0
     step = 0
@@ -97,10 +105,13 @@ def main():
         elapsed = time.time() - train_started
         if step % 50 == 0:
             print(f"step {step}/{args.steps} loss {running:.4f} {elapsed:.0f} s ({step / elapsed:.2f} steps/s)", flush=True)
+        if args.stop_at and step >= args.stop_at:
+            print(f"stopped at step {step} as asked (schedule of {args.steps} steps)", flush=True)
+            break
         if elapsed > args.minutes * 60:
             print(f"time budget reached at step {step}", flush=True)
             break
-    torch.save({"state": net.state_dict(), "steps": step, "seed": args.seed, "train_images": len(files),
+    torch.save({"state": net.state_dict(), "steps": previous_steps + step, "seed": args.seed, "train_images": len(files),
                 "train_seconds": time.time() - train_started}, args.out)
     print(f"saved {args.out}: {step} steps in {time.time() - train_started:.0f} s", flush=True)
 

@@ -304,6 +304,10 @@ public sealed class RadiographDetector : IRadiographDetector
 
         public ModelBinding Binding { get; } = new(model, options.BatchSize);
 
-        public void Dispose() => Binding.Dispose();
+        public void Dispose()
+        {
+            Binding.Dispose();
+            Intake.Dispose();
+        }
     }
 }

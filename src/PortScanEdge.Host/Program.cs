@@ -13,6 +13,9 @@ Command[] commands =
     SynthCommand.Create(),
     EvaluateCommand.Create(),
     AuditCommand.Create(),
+    EmulateCommand.Create(),
+    ExportCommand.Create(),
+    VerifyBundleCommand.Create(),
     OperatorsCommand.Create(),
 ];
 

@@ -11,6 +11,9 @@ public sealed class MessagingMetrics : IDisposable
     /// <summary>Meter name.</summary>
     public const string MeterName = "PortScanEdge.Messaging";
 
+    /// <summary>Name of the outbox commit-duration histogram (tag <c>durable</c>: fsynced or not).</summary>
+    public const string CommitDurationName = "portscan_edge.outbox.commit_duration";
+
     private readonly Meter _meter;
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
@@ -28,7 +31,7 @@ public sealed class MessagingMetrics : IDisposable
         _dropped = _meter.CreateCounter<long>("portscan_edge.outbox.dropped", description: "Messages dropped by the outbox bound, by reason (capacity, age)");
         _connects = _meter.CreateCounter<long>("portscan_edge.mqtt.connects", description: "Successful connections to a broker");
         _commands = _meter.CreateCounter<long>("portscan_edge.mqtt.commands", description: "Commands received, by outcome");
-        _commitMilliseconds = _meter.CreateHistogram<double>("portscan_edge.outbox.commit_duration", unit: "ms", description: "Time to commit a batch to the outbox (fsync included)");
+        _commitMilliseconds = _meter.CreateHistogram<double>(CommitDurationName, unit: "ms", description: "Time to commit a batch to the outbox (fsync included when durable)");
     }
 
     /// <summary>QoS 1 messages acknowledged since start.</summary>
@@ -60,7 +63,7 @@ public sealed class MessagingMetrics : IDisposable
 
     internal void Command(string status) => _commands.Add(1, new KeyValuePair<string, object?>("status", status));
 
-    internal void Commit(double milliseconds) => _commitMilliseconds.Record(milliseconds);
+    internal void Commit(double milliseconds, bool durable) => _commitMilliseconds.Record(milliseconds, new KeyValuePair<string, object?>("durable", durable));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -22,9 +22,7 @@ public partial class LaneEndToEndTests
         using var config = TempConfig.IsolatedDemo(text => text
             .Replace("vehicle_interval: 6s", "vehicle_interval: 1s\n  operator_decision_delay: 500ms\n  image_width: 512\n  image_height: 256", StringComparison.Ordinal)
             .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.5", StringComparison.Ordinal)
-            .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal)
-            .Replace("embedded_port: 1883", "embedded_port: 18830", StringComparison.Ordinal)
-            .Replace("port: 8080", "port: 18080", StringComparison.Ordinal));
+            .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal));
         var loaded = ConfigLoader.LoadFile(config.Path);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);

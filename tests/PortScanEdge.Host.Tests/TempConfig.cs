@@ -28,9 +28,19 @@ internal sealed class TempConfig : IDisposable
         return FromDemo(text =>
         {
             var isolated = text.Replace("data_dir: /tmp/portscan-edge-demo", "data_dir: " + dataDirectory, StringComparison.Ordinal)
-                .Replace("spool_dir: /tmp/portscan-edge-demo/", "spool_dir: " + dataDirectory + "/", StringComparison.Ordinal);
+                .Replace("spool_dir: /tmp/portscan-edge-demo/", "spool_dir: " + dataDirectory + "/", StringComparison.Ordinal)
+                .Replace("embedded_port: 1883", "embedded_port: " + FreePort(), StringComparison.Ordinal)
+                .Replace("  port: 8080", "  port: " + FreePort(), StringComparison.Ordinal);
             return edit is null ? isolated : edit(isolated);
         }, dataDirectory);
+    }
+
+    /// <summary>A TCP port nothing listens on right now (the OS picks it; a race with another process is possible but rare).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -20,9 +20,10 @@ namespace PortScanEdge.Detection.Intake;
 /// ICC profiles) is refused or neutralised before the decoder runs, and the work left is proportional to
 /// the bounded pixel count and file size; a decode that still overruns <see cref="ImageLimits.DecodeTimeout"/>
 /// is rejected.
-/// One instance per analysis workspace; not thread-safe (it owns the file buffer).
+/// One instance per analysis workspace; not thread-safe (it owns the file buffer). Dispose it to stop the PNG
+/// decoder's worker thread.
 /// </summary>
-public sealed class ImageIntake
+public sealed class ImageIntake : IDisposable
 {
     private readonly ImageLimits limits;
     private readonly Configuration configuration;
@@ -44,6 +45,9 @@ public sealed class ImageIntake
             MaxDegreeOfParallelism = 1,
         };
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => pngDecoder.Dispose();
 
     /// <summary>The limits in force.</summary>
     public ImageLimits Limits => limits;

@@ -16,6 +16,12 @@ public static class OverlayRenderer
     /// <summary>Map values below this are not tinted, so clean cargo stays readable.</summary>
     private const float TintFrom = 0.15f;
 
+    /// <summary>Log-attenuation stretch: 1/2.5 of the full 16-bit range (transmission down to about 1 %) spans white to black.</summary>
+    private const double DisplayGain = 2.5;
+
+    /// <summary>Boxes are drawn at least this many overlay pixels wide, so a small find is still seen at a glance.</summary>
+    private const int MinimumBoxSide = 24;
+
     /// <summary>Writes the overlay PNG of <paramref name="radiograph"/> with <paramref name="map"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, Radiograph radiograph, ReadOnlySpan<float> map, int mapWidth, int mapHeight, int mapScale, IReadOnlyList<RegionOfInterest> regions, int maxSide)
     {
@@ -26,6 +32,15 @@ public static class OverlayRenderer
         var height = Math.Max(1, radiograph.Height / reduction);
         var pixels = new Rgb24[width * height];
         var source = radiograph.Pixels;
+        // Display grey on a log scale (as scanner consoles do): air white, typical cargo mid-grey, dense black.
+        // Linear transmission would leave everything behind a truck wall in the bottom tenth of the range.
+        Span<byte> display = stackalloc byte[256];
+        for (var i = 0; i < display.Length; i++)
+        {
+            var attenuation = Math.Clamp(-Math.Log(Math.Max(i, 0.5) / 255.0) / Math.Log(65535.0), 0, 1);
+            display[i] = (byte)Math.Round(255 * (1 - Math.Min(1, attenuation * DisplayGain)));
+        }
+
         for (var y = 0; y < height; y++)
         {
             var sourceY = Math.Min(radiograph.Height - 1, y * reduction);
@@ -33,16 +48,20 @@ public static class OverlayRenderer
             for (var x = 0; x < width; x++)
             {
                 var sourceX = Math.Min(radiograph.Width - 1, x * reduction);
-                var grey = source[(sourceY * radiograph.Width) + sourceX] >> 8;
+                var grey = display[source[(sourceY * radiograph.Width) + sourceX] >> 8];
                 var value = map[(mapY * mapWidth) + Math.Min(mapWidth - 1, sourceX / mapScale)];
-                pixels[(y * width) + x] = Blend((byte)grey, value);
+                pixels[(y * width) + x] = Blend(grey, value);
             }
         }
 
         var outline = new Rgb24(255, 0, 255);
         foreach (var region in regions)
         {
-            DrawBox(pixels, width, height, region.X / reduction, region.Y / reduction, Math.Max(1, region.Width / reduction), Math.Max(1, region.Height / reduction), outline);
+            var boxWidth = Math.Max(MinimumBoxSide, region.Width / reduction);
+            var boxHeight = Math.Max(MinimumBoxSide, region.Height / reduction);
+            var centreX = (region.X + (region.Width / 2)) / reduction;
+            var centreY = (region.Y + (region.Height / 2)) / reduction;
+            DrawBox(pixels, width, height, centreX - (boxWidth / 2), centreY - (boxHeight / 2), boxWidth, boxHeight, outline);
         }
 
         using var image = Image.LoadPixelData<Rgb24>(pixels, width, height);
@@ -87,7 +106,7 @@ public static class OverlayRenderer
 
     private static void DrawBox(Rgb24[] pixels, int width, int height, int x, int y, int w, int h, Rgb24 colour)
     {
-        for (var thickness = 0; thickness < 2; thickness++)
+        for (var thickness = 0; thickness < 3; thickness++)
         {
             var left = Math.Clamp(x - thickness, 0, width - 1);
             var top = Math.Clamp(y - thickness, 0, height - 1);

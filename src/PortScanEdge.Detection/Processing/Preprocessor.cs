@@ -68,11 +68,6 @@ public sealed class Preprocessor
             planes[planeIndex] = GC.AllocateUninitializedArray<float>(needed);
         }
 
-        if (accumulator.Length < reducedWidth)
-        {
-            accumulator = new uint[reducedWidth];
-        }
-
         var lut = radiograph.SourceBitDepth == 8 ? lut8 : lut16;
         var plane = planes[planeIndex];
         var pixels = radiograph.Pixels;
@@ -86,7 +81,15 @@ public sealed class Preprocessor
             return;
         }
 
-        var acc = accumulator.AsSpan(0, reducedWidth);
+        // Rows are summed column-wise into a full-width accumulator with vector widening adds (one pass per
+        // source row), then each output pixel adds its d columns: the per-pixel work is vectorised and the
+        // d-by-d block loop runs once per output row instead of once per source row.
+        if (accumulator.Length < width)
+        {
+            accumulator = new uint[width];
+        }
+
+        var acc = accumulator.AsSpan(0, width);
         var fullColumns = width / d;
         for (var ry = 0; ry < reducedHeight; ry++)
         {
@@ -95,39 +98,57 @@ public sealed class Preprocessor
             var y1 = Math.Min(height, y0 + d);
             for (var y = y0; y < y1; y++)
             {
-                var row = pixels.Slice(y * width, width);
-                var x = 0;
-                for (var rx = 0; rx < fullColumns; rx++)
-                {
-                    uint sum = 0;
-                    for (var k = 0; k < d; k++)
-                    {
-                        sum += row[x + k];
-                    }
-
-                    acc[rx] += sum;
-                    x += d;
-                }
-
-                for (; x < width; x++)
-                {
-                    acc[fullColumns] += row[x];
-                }
+                AddWidened(pixels.Slice(y * width, width), acc);
             }
 
             var rows = (uint)(y1 - y0);
             var target = plane.AsSpan(ry * reducedWidth, reducedWidth);
             var fullCount = rows * (uint)d;
+            var half = fullCount / 2;
             for (var rx = 0; rx < fullColumns; rx++)
             {
-                target[rx] = lut[(acc[rx] + (fullCount / 2)) / fullCount];
+                var block = acc.Slice(rx * d, d);
+                uint sum = 0;
+                foreach (var column in block)
+                {
+                    sum += column;
+                }
+
+                target[rx] = lut[(sum + half) / fullCount];
             }
 
             if (fullColumns < reducedWidth)
             {
+                uint sum = 0;
+                foreach (var column in acc[(fullColumns * d)..])
+                {
+                    sum += column;
+                }
+
                 var count = rows * (uint)(width - (fullColumns * d));
-                target[fullColumns] = lut[(acc[fullColumns] + (count / 2)) / count];
+                target[fullColumns] = lut[(sum + (count / 2)) / count];
             }
+        }
+    }
+
+    private static void AddWidened(ReadOnlySpan<ushort> source, Span<uint> accumulator)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var lanes = System.Numerics.Vector<ushort>.Count;
+            var half = System.Numerics.Vector<uint>.Count;
+            for (; i <= source.Length - lanes; i += lanes)
+            {
+                System.Numerics.Vector.Widen(new System.Numerics.Vector<ushort>(source[i..]), out var low, out var high);
+                (new System.Numerics.Vector<uint>(accumulator[i..]) + low).CopyTo(accumulator[i..]);
+                (new System.Numerics.Vector<uint>(accumulator[(i + half)..]) + high).CopyTo(accumulator[(i + half)..]);
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            accumulator[i] += source[i];
         }
     }
 

@@ -30,6 +30,8 @@ public sealed class RegionFinder
     /// </summary>
     public IReadOnlyList<RegionOfInterest> Find(ReadOnlySpan<float> map, int width, int height, float threshold, int scale, int imageWidth, int imageHeight, int maxRegions, long minArea)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(width, 0xFFFF);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(height, 0xFFFF);
         var length = width * height;
         if (labels.Length < length)
         {
@@ -50,14 +52,16 @@ public sealed class RegionFinder
 
             next++;
             var component = new Component { MinX = int.MaxValue, MinY = int.MaxValue, MaxX = -1, MaxY = -1, Peak = float.NegativeInfinity };
+            // The stack holds (y << 16) | x, not the index: no division per pixel (map sides are < 65536).
             var top = 0;
-            stack[top++] = start;
+            stack[top++] = Pack(start % width, start / width);
             label[start] = next;
             while (top > 0)
             {
-                var at = stack[--top];
-                var x = at % width;
-                var y = at / width;
+                var packed = stack[--top];
+                var x = packed & 0xFFFF;
+                var y = (int)((uint)packed >> 16);
+                var at = (y * width) + x;
                 component.Include(x, y, map[at], at);
                 for (var dy = -1; dy <= 1; dy++)
                 {
@@ -79,7 +83,7 @@ public sealed class RegionFinder
                         if (label[neighbour] == 0 && map[neighbour] >= threshold)
                         {
                             label[neighbour] = next;
-                            stack[top++] = neighbour;
+                            stack[top++] = Pack(nx, ny);
                         }
                     }
                 }
@@ -135,6 +139,8 @@ public sealed class RegionFinder
 
         return regions;
     }
+
+    private static int Pack(int x, int y) => (int)(((uint)y << 16) | (uint)x);
 
     private struct Component
     {

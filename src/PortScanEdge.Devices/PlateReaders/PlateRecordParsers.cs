@@ -53,11 +53,13 @@ public static class PlateText
 /// <summary>
 /// Records laid out by a template such as <c>%PLATE%,%CONF%</c>: <c>%PLATE%</c> (required) is the plate text,
 /// <c>%CONF%</c> a confidence in percent (0-100, decimals allowed; 100 when absent), <c>%SKIP%</c> any field to ignore;
-/// everything else must match literally. The template is compiled once to an anchored regular expression with a
-/// match timeout.
+/// everything else must match literally. The template is compiled once to an anchored, non-backtracking regular
+/// expression (linear time on hostile input).
 /// </summary>
 public sealed class TemplatePlateParser : IPlateRecordParser
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Compiled = new(StringComparer.Ordinal);
+
     private readonly Regex _regex;
     private readonly bool _hasConfidence;
 
@@ -101,23 +103,18 @@ public sealed class TemplatePlateParser : IPlateRecordParser
         }
 
         _hasConfidence = confidences == 1;
-        _regex = new Regex(pattern.ToString(), RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeSpan.FromMilliseconds(50));
+        // NonBacktracking: matching is linear in the record length whatever the input, so no wall-clock match
+        // timeout is needed (a timeout would turn CPU starvation into lost reads).
+        // Templates come from the config (a handful per gateway), so compiled expressions are shared per template.
+        _regex = Compiled.Count < 64
+            ? Compiled.GetOrAdd(pattern.ToString(), static p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking))
+            : new Regex(pattern.ToString(), RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking);
     }
 
     /// <inheritdoc />
     public bool TryParse(string record, List<List<PlateCandidate>> reads, out string problem)
     {
-        Match match;
-        try
-        {
-            match = _regex.Match(record);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            problem = "record too complex for the template";
-            return false;
-        }
-
+        Match match = _regex.Match(record);
         if (!match.Success)
         {
             problem = "record does not match the template";

@@ -32,6 +32,8 @@ internal static class BenchCommand
 
         command.Action = detection.Action;
         command.Subcommands.Add(detection);
+        command.Subcommands.Add(BenchLaneCommand.Create("lane"));
+        command.Subcommands.Add(BenchMqttCommand.Create("mqtt"));
         return command;
     }
 }
@@ -273,7 +275,7 @@ internal static class DetectionBench
     private static void FillBareInput(RadiographDetector detector, string file, ModelBinding bare)
     {
         var contract = detector.Contract;
-        var intake = new ImageIntake(new ImageLimits());
+        using var intake = new ImageIntake(new ImageLimits());
         var radiograph = new Radiograph();
         if (intake.TryLoad(file, radiograph) is not null)
         {

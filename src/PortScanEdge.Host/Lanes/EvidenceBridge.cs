@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Devices.Health;
 using PortScanEdge.Integrity.Archive;
 using PortScanEdge.Integrity.Audit;
 
@@ -15,6 +16,7 @@ public sealed partial class EvidenceBridge(
     LaneHub hub,
     TransactionEvidenceRecorder recorder,
     IAuditLog audit,
+    DeviceHealthMonitor health,
     IOptions<PortScanEdgeOptions> options,
     ILogger<EvidenceBridge> logger) : BackgroundService
 {
@@ -24,12 +26,36 @@ public sealed partial class EvidenceBridge(
         var config = options.Value;
         var dataDirectory = config.ResolvePath(config.Gateway.DataDir);
         var notifications = hub.Subscribe();
+        health.Changed += (_, device) =>
+        {
+            if (device.State is DeviceHealthState.Faulted or DeviceHealthState.Reconnecting)
+            {
+                var laneId = config.Lanes.FirstOrDefault(l => l.Devices.Scanner == device.DeviceId || l.Devices.Io == device.DeviceId || l.Devices.PlateReaders.Contains(device.DeviceId))?.Id;
+                _ = AuditFaultAsync(device, laneId);
+            }
+        };
+        var decided = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var notification in notifications.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            // Decisions and overrides are audited the moment they are taken, not only when the vehicle leaves.
+            if (notification is TransactionNotification { Transaction.Decision: { } decision } decidedNow && decided.Add(decidedNow.Transaction.Id))
+            {
+                try
+                {
+                    await audit.AppendDecisionAsync(decidedNow.Transaction, decision, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogEvidenceFailed(logger, decidedNow.Transaction.Id, ex.Message);
+                }
+            }
+
             if (notification is not TransactionNotification { Closed: true } closed)
             {
                 continue;
             }
+
+            decided.Remove(closed.Transaction.Id);
 
             var transaction = closed.Transaction;
             try
@@ -59,7 +85,18 @@ public sealed partial class EvidenceBridge(
             }
         }
 
-        _ = audit;
+    }
+
+    private async Task AuditFaultAsync(DeviceHealth device, string? laneId)
+    {
+        try
+        {
+            await audit.AppendDeviceFaultAsync(device.DeviceId, laneId, device.State.ToString(), device.Reason, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogEvidenceFailed(logger, device.DeviceId, ex.Message);
+        }
     }
 
     [LoggerMessage(EventId = 1140, Level = LogLevel.Error, Message = "Could not archive or audit transaction {Transaction}: {Reason}")]

@@ -12,6 +12,7 @@ using PortScanEdge.Devices.Health;
 using PortScanEdge.Devices.PlateReaders;
 using PortScanEdge.Devices.Scanner;
 using PortScanEdge.Devices.Serial;
+using PortScanEdge.Integrity.Audit;
 using PortScanEdge.Messaging.Commands;
 using PortScanEdge.Simulation.Emulators;
 using PortScanEdge.Simulation.Traffic;
@@ -30,7 +31,8 @@ public sealed partial class GatewayLanes(
     DeviceHealthMonitor health,
     TimeProvider time,
     ILoggerFactory loggers,
-    ICommandTargetRegistry? commands = null) : BackgroundService
+    ICommandTargetRegistry? commands = null,
+    IAuditLog? audit = null) : BackgroundService
 {
     /// <summary>How often the terminal summary is written.</summary>
     public static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(15);
@@ -72,6 +74,12 @@ public sealed partial class GatewayLanes(
                 detector.Dispose();
             }));
             LogModel(_logger, detector.Model.Name, detector.Model.Version, detector.Model.Sha256[..12], modelPath);
+            if (audit is not null)
+            {
+                await audit.AppendModelLoadAsync(
+                    new Core.Transactions.ModelIdentity(detector.Model.Name, detector.Model.Version, detector.Model.Sha256), modelPath, cancellationToken: stoppingToken).ConfigureAwait(false);
+            }
+
 
             SyntheticScanImageSource? images = null;
             EmulatorSet? emulators = null;
@@ -228,6 +236,7 @@ public sealed partial class GatewayLanes(
             hub,
             () => hotlist.Current,
             Path.Combine(dataDirectory, "overlays"),
+            config.Detection,
             time,
             loggers.CreateLogger($"PortScanEdge.Lane.{lane.Id}"));
 

@@ -32,10 +32,13 @@ public sealed partial class LaneRuntime
     private readonly SharedDetector _detection;
     private readonly LaneHub _hub;
     private readonly string _overlayDirectory;
+    private readonly Core.Configuration.DetectionOptions _overlayOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<LaneEvent> _inbox = Channel.CreateUnbounded<LaneEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, ScanCompleted> _scans = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _measured = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _overlays = new(StringComparer.Ordinal);
     private readonly LaneStateMachine _machine;
     private readonly bool _gpioInterlock;
 
@@ -49,9 +52,11 @@ public sealed partial class LaneRuntime
         LaneHub hub,
         Func<Hotlist> hotlist,
         string overlayDirectory,
+        Core.Configuration.DetectionOptions overlayOptions,
         TimeProvider time,
         ILogger logger)
     {
+        _overlayOptions = overlayOptions;
         _context = context;
         _scanner = scanner;
         _readers = readers;
@@ -116,6 +121,9 @@ public sealed partial class LaneRuntime
             }
 
             _io.FailSafe("gateway stopping");
+
+            // Overlays already being drawn are finished, so the evidence of the last vehicles is complete.
+            await Task.WhenAll(_overlays.Values).ConfigureAwait(false);
         }
     }
 
@@ -160,10 +168,12 @@ public sealed partial class LaneRuntime
                 break;
             case TransactionChanged changed:
                 _hub.Publish(new TransactionNotification(LaneId, now, changed.Transaction, Closed: false));
+                MeasurePipeline(changed.Transaction, now);
                 break;
             case TransactionClosed closed:
                 Statistics.Closed(closed.Transaction);
                 _scans.TryRemove(closed.Transaction.Id, out _);
+                _measured.Remove(closed.Transaction.Id);
                 _hub.Publish(new TransactionNotification(LaneId, now, closed.Transaction, Closed: true));
                 LogClosed(_logger, LaneId, closed.Transaction.Id, closed.Transaction.Outcome, closed.Transaction.Analysis?.Score);
                 break;
@@ -176,6 +186,20 @@ public sealed partial class LaneRuntime
                 _hub.Publish(new LaneStateNotification(LaneId, now, state.State, state.Detail, _machine.Signals));
                 break;
         }
+    }
+
+    /// <summary>The first version of a record that carries the analysis ends the gateway's work on the scan.</summary>
+    private void MeasurePipeline(VehicleTransaction transaction, DateTimeOffset now)
+    {
+        if (transaction.Analysis is null || !_scans.TryGetValue(transaction.Id, out var scan) || !_measured.Add(transaction.Id))
+        {
+            return;
+        }
+
+        Statistics.Pipeline(
+            (now - scan.At).TotalMilliseconds,
+            transaction.Analysis.TimingsMilliseconds.GetValueOrDefault("infer"),
+            transaction.Analysis.TimingsMilliseconds.GetValueOrDefault("decode"));
     }
 
     private void ApplySignals(LaneSignals signals)
@@ -243,7 +267,9 @@ public sealed partial class LaneRuntime
         Directory.CreateDirectory(_overlayDirectory);
         var overlay = Path.Combine(_overlayDirectory, transactionId + ".png");
         var handedOver = Stopwatch.GetTimestamp();
-        var job = new DetectionJob(LaneId, transactionId, input, new AnalysisRequest { OverlayPath = overlay }, (result, error) =>
+        // The overlay is for people (console, review bundles), not for the decision: it is drawn after the
+        // analysed record is out, so its cost (a colour PNG of the whole radiograph) never delays an alert.
+        var job = new DetectionJob(LaneId, transactionId, input, new AnalysisRequest { IncludeHeatMap = true }, (result, error) =>
         {
             var at = _time.GetUtcNow();
             if (error is not null || result is null)
@@ -260,6 +286,14 @@ public sealed partial class LaneRuntime
 
             Statistics.Analysed(Stopwatch.GetElapsedTime(handedOver), result.Timings.InferMilliseconds);
             Post(new AnalysisFinished(at, transactionId, ToRecord(result)));
+            if (result.HeatMap is { } heatMap && input.Path is { } imagePath)
+            {
+                _overlays[transactionId] = Task.Run(() =>
+                {
+                    RenderOverlay(imagePath, heatMap, result.Regions, overlay);
+                    _overlays.TryRemove(transactionId, out _);
+                });
+            }
         });
         try
         {
@@ -268,6 +302,36 @@ public sealed partial class LaneRuntime
         catch (ChannelClosedException)
         {
             Post(new AnalysisFailed(_time.GetUtcNow(), transactionId, "the detector is stopping"));
+        }
+    }
+
+    /// <summary>One overlay at a time, so drawing never competes with analysis for more than one core.</summary>
+    private static readonly SemaphoreSlim OverlayGate = new(1, 1);
+
+    private void RenderOverlay(string imagePath, HeatMap heatMap, IReadOnlyList<Detection.Processing.RegionOfInterest> regions, string overlayPath)
+    {
+        OverlayGate.Wait();
+        try
+        {
+            using var intake = new Detection.Intake.ImageIntake(Detection.Intake.ImageLimits.FromOptions(_overlayOptions));
+            var radiograph = new Detection.Intake.Radiograph();
+            if (intake.TryLoad(imagePath, radiograph) is { } rejection)
+            {
+                LogOverlayFailed(_logger, LaneId, overlayPath, rejection.ToString());
+                return;
+            }
+
+            var temporary = overlayPath + ".tmp";
+            Detection.Processing.OverlayRenderer.Write(temporary, radiograph, heatMap.Values, heatMap.Width, heatMap.Height, heatMap.Scale, regions, _overlayOptions.OverlayMaxSide);
+            File.Move(temporary, overlayPath, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogOverlayFailed(_logger, LaneId, overlayPath, ex.Message);
+        }
+        finally
+        {
+            OverlayGate.Release();
         }
     }
 
@@ -380,6 +444,9 @@ public sealed partial class LaneRuntime
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "{Lane}: ALERT {Transaction}: {Summary}")]
     private static partial void LogAlert(ILogger logger, string lane, string transaction, string summary);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "{Lane}: could not draw the heat-map overlay {Path}: {Reason}")]
+    private static partial void LogOverlayFailed(ILogger logger, string lane, string path, string reason);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "{Lane}: could not set the lane signals ({Reason}); outputs forced safe")]
     private static partial void LogSignalFailure(ILogger logger, string lane, string reason);

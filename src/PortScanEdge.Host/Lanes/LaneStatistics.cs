@@ -9,7 +9,11 @@ public sealed class LaneStatistics
     private readonly Lock _gate = new();
     private readonly double[] _analysisMilliseconds = new double[Window];
     private readonly double[] _inferMilliseconds = new double[Window];
+    private readonly double[] _pipelineMilliseconds = new double[Window];
+    private readonly double[] _pipelineModelMilliseconds = new double[Window];
+    private readonly double[] _pipelineDecodeMilliseconds = new double[Window];
     private int _latencyCount;
+    private int _pipelineCount;
     private long _vehicles;
     private long _released;
     private long _referred;
@@ -78,6 +82,39 @@ public sealed class LaneStatistics
             _analysisMilliseconds[slot] = handOffToResult.TotalMilliseconds;
             _inferMilliseconds[slot] = inferMilliseconds;
             _latencyCount++;
+        }
+    }
+
+    /// <summary>
+    /// Records the gateway-added latency of one scan: from the scanner's SCAN_COMPLETE frame arriving to the analysed
+    /// record being handed to the publishers, and the part of it the model took (inference).
+    /// </summary>
+    internal void Pipeline(double totalMilliseconds, double modelMilliseconds, double decodeMilliseconds)
+    {
+        lock (_gate)
+        {
+            var slot = _pipelineCount % Window;
+            _pipelineMilliseconds[slot] = totalMilliseconds;
+            _pipelineModelMilliseconds[slot] = modelMilliseconds;
+            _pipelineDecodeMilliseconds[slot] = decodeMilliseconds;
+            _pipelineCount++;
+        }
+    }
+
+    /// <summary>Recent scan-complete→record latencies: (total, model, total − model, image decode) per scan, oldest first.</summary>
+    public IReadOnlyList<(double Total, double Model, double Other, double Decode)> PipelineSamples()
+    {
+        lock (_gate)
+        {
+            var n = Math.Min(_pipelineCount, Window);
+            var samples = new List<(double, double, double, double)>(n);
+            for (var i = 0; i < n; i++)
+            {
+                var slot = (_pipelineCount - n + i) % Window;
+                samples.Add((_pipelineMilliseconds[slot], _pipelineModelMilliseconds[slot], _pipelineMilliseconds[slot] - _pipelineModelMilliseconds[slot], _pipelineDecodeMilliseconds[slot]));
+            }
+
+            return samples;
         }
     }
 

@@ -212,7 +212,10 @@ public sealed record AuditCheckpoint(string SiteId, string GatewayId, long Seq, 
         return result;
     }
 
-    /// <summary>Reads a checkpoint file (at most <see cref="MaxFileBytes"/>).</summary>
+    /// <summary>
+    /// Reads a checkpoint file: a JSON object or array (at most <see cref="MaxFileBytes"/>), or JSON lines of any
+    /// length (read line by line, at most <see cref="MaxCheckpoints"/>).
+    /// </summary>
     public static IReadOnlyList<AuditCheckpoint> ReadFile(string path)
     {
         var info = new FileInfo(path);
@@ -221,12 +224,62 @@ public sealed record AuditCheckpoint(string SiteId, string GatewayId, long Seq, 
             throw new FileNotFoundException($"{path}: no such file", path);
         }
 
-        if (info.Length > MaxFileBytes)
+        if (info.Length <= MaxFileBytes)
         {
-            throw new FormatException($"{path}: larger than {MaxFileBytes / (1024 * 1024)} MiB; not a checkpoint file");
+            return ParseMany(File.ReadAllText(path), path);
         }
 
-        return ParseMany(File.ReadAllText(path), path);
+        var result = new List<AuditCheckpoint>();
+        foreach (var checkpoint in ReadLines(path))
+        {
+            if (result.Count >= MaxCheckpoints)
+            {
+                throw new FormatException($"{path}: more than {MaxCheckpoints} checkpoints; pass the ones that matter");
+            }
+
+            result.Add(checkpoint);
+        }
+
+        return result;
+    }
+
+    /// <summary>Most checkpoints read from one file.</summary>
+    public const int MaxCheckpoints = 4_000_000;
+
+    /// <summary>Streams a JSON-lines checkpoint file (such as the gateway's own), one checkpoint at a time.</summary>
+    public static IEnumerable<AuditCheckpoint> ReadLines(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        foreach (var raw in new BoundedLineReader(stream, MaxCheckpointBytes).ReadAll())
+        {
+            if (raw.TooLong)
+            {
+                throw new FormatException($"{path}:{raw.Number}: longer than {MaxCheckpointBytes} bytes; not a checkpoint");
+            }
+
+            if (raw.Bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r'))
+            {
+                continue;
+            }
+
+            if (!raw.Terminated)
+            {
+                yield break; // a checkpoint being written right now
+            }
+
+            AuditCheckpoint checkpoint;
+            try
+            {
+                using var document = JsonDocument.Parse(raw.Bytes, new JsonDocumentOptions { MaxDepth = 4 });
+                checkpoint = ParseOne(document.RootElement, $"{path}:{raw.Number}");
+            }
+            catch (JsonException ex)
+            {
+                throw new FormatException($"{path}:{raw.Number}: not checkpoint JSON: {AuditEntryFormat.Shorten(ex.Message)}", ex);
+            }
+
+            yield return checkpoint;
+        }
     }
 
     private static AuditCheckpoint ParseOne(JsonElement element, string where) =>

@@ -96,10 +96,10 @@ public static class AuditVerifier
     /// Verifies a contiguous segment of entries (a review bundle's proof): it starts wherever its first entry
     /// says, may carry redacted entries, and must end at <paramref name="checkpoint"/>.
     /// </summary>
-    public static AuditVerificationResult VerifySegment(Stream lines, AuditPublicKey key, AuditCheckpoint checkpoint)
+    public static AuditVerificationResult VerifySegment(Stream lines, AuditPublicKey key, AuditCheckpoint checkpoint, Action<AuditEntry>? onEntry = null, long maxEntries = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var walk = new ChainWalk(new BoundedLineReader(lines, AuditEntryFormat.MaxLineBytes).ReadAll(), key, allowRedacted: true, start: Start.FromFirstEntry, null);
+        var walk = new ChainWalk(new BoundedLineReader(lines, AuditEntryFormat.MaxLineBytes).ReadAll(), key, allowRedacted: true, start: Start.FromFirstEntry, null) { OnEntry = onEntry, MaxEntries = maxEntries };
         var result = walk.Run([checkpoint], keyFromLog: false);
         if (result.Ok && result.Head.Seq != checkpoint.Seq)
         {
@@ -163,6 +163,10 @@ public static class AuditVerifier
         private readonly Dictionary<long, (string Hash, long Line)> _hashAt = [];
         private HashSet<long> _wanted = [];
 
+        public Action<AuditEntry>? OnEntry { get; init; }
+
+        public long MaxEntries { get; init; } = long.MaxValue;
+
         public AuditVerificationResult Run(IReadOnlyList<AuditCheckpoint> checkpoints, bool keyFromLog)
         {
             _wanted = checkpoints.Select(c => c.Seq).ToHashSet();
@@ -215,6 +219,11 @@ public static class AuditVerifier
         {
             while (Next() is { } raw)
             {
+                if (_count >= MaxEntries)
+                {
+                    return Fail(TamperKind.Inserted, null, raw.Number, $"more than {MaxEntries} entries; not accepted");
+                }
+
                 if (!TryEntry(raw, out var entry, out var error))
                 {
                     if (!raw.Terminated && Peek(0) is null)
@@ -357,6 +366,7 @@ public static class AuditVerifier
             _expected = entry.Seq + 1;
             _count++;
             _head = new AuditHead(entry.Seq, entry.Hash, entry.Timestamp);
+            OnEntry?.Invoke(entry);
             if (_wanted.Contains(entry.Seq))
             {
                 _hashAt[entry.Seq] = (entry.Hash, raw.Number);

@@ -119,10 +119,16 @@ public sealed class AuditCheckpointer : IDisposable
             return null;
         }
 
-        return AuditCheckpoint.ReadFile(filePath)
-            .Where(c => c.Seq >= seq && c.Verify(key, out _))
-            .OrderBy(c => c.Seq)
-            .FirstOrDefault();
+        AuditCheckpoint? best = null;
+        foreach (var checkpoint in AuditCheckpoint.ReadLines(filePath))
+        {
+            if (checkpoint.Seq >= seq && (best is null || checkpoint.Seq < best.Seq) && checkpoint.Verify(key, out _))
+            {
+                best = checkpoint;
+            }
+        }
+
+        return best;
     }
 
     private void AppendToFile(AuditCheckpoint checkpoint)

@@ -293,7 +293,7 @@ public sealed class SqliteOutbox : IAsyncDisposable
                     transaction.Commit();
                 }
 
-                _metrics.Commit(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                _metrics.Commit(Stopwatch.GetElapsedTime(started).TotalMilliseconds, durable: true);
                 foreach (var operation in batch)
                 {
                     operation.Committed(this);

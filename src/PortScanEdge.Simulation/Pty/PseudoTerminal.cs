@@ -15,8 +15,8 @@ namespace PortScanEdge.Simulation.Pty;
 /// emulator's bytes back and the master does not see EIO between two gateway connections. Disposing closes both
 /// sides: the gateway's descriptor then reports a hang-up, as when a USB adapter is pulled.
 /// When a <c>linkPath</c> is given, a symbolic link there points at the subordinate (like
-/// <c>/dev/serial/by-id/...</c>); a new pseudo-terminal re-points the same link atomically, so a gateway configured
-/// with the link finds the device again after a "replug".
+/// <c>/dev/serial/by-id/...</c>); it disappears when the pty is closed and a new pseudo-terminal creates it again
+/// atomically, so a gateway configured with the link finds the device again after a "replug".
 /// </remarks>
 public sealed class PseudoTerminal : ISerialTransport
 {
@@ -132,7 +132,11 @@ public sealed class PseudoTerminal : ISerialTransport
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Closes both sides (the gateway sees a hang-up). The stable link is left dangling, as a pulled adapter's name is.</summary>
+    /// <summary>
+    /// Removes the stable link, then closes both sides (the gateway sees a hang-up): as udev removes a
+    /// <c>/dev/serial/by-id</c> name when the adapter is pulled. A dangling link would be worse than wrong: the kernel
+    /// reuses pty numbers, so it could lead a reconnecting gateway to somebody else's terminal.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -141,6 +145,7 @@ public sealed class PseudoTerminal : ISerialTransport
         }
 
         _disposed = true;
+        RemoveLink();
         await _pump.DisposeAsync().ConfigureAwait(false);
         LibC.Close(_subordinate);
         LibC.Close(_master);

@@ -11,7 +11,11 @@ public sealed class ImageIntakeTests : IDisposable
     private readonly ImageIntake intake = new(new ImageLimits { MaxWidth = 4096, MaxHeight = 4096, MaxPixels = 4_000_000, MinSide = 16 });
     private readonly Radiograph radiograph = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose()
+    {
+        intake.Dispose();
+        temp.Dispose();
+    }
 
     private Rejection? Load(byte[] bytes, string name = "image") => intake.TryLoad(temp.Write(name, bytes), radiograph);
 
@@ -108,6 +112,54 @@ public sealed class ImageIntakeTests : IDisposable
         Assert.Null(Load(png));
         var expected = bitDepth == 16 ? pixels : pixels.Select(p => (ushort)((p >> 8) * 257)).ToArray();
         Assert.Equal(expected, radiograph.Pixels.ToArray());
+    }
+
+    [Theory]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Paeth)]
+    [InlineData(16, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Adaptive)]
+    [InlineData(8, SixLabors.ImageSharp.Formats.Png.PngFilterMethod.Adaptive)]
+    public void Png_LargeEnoughForThePipelinedDecoder_DecodesExactlyTwiceInARow(int bitDepth, SixLabors.ImageSharp.Formats.Png.PngFilterMethod filter)
+    {
+        // 1500 x 700 at 16 bits is 2.1 MB of rows: over PipelineMinimumBytes, with a last block of 28 rows.
+        var (width, height) = bitDepth == 16 ? (1500, 700) : (3000, 700);
+        Assert.True((long)((width * bitDepth / 8) + 1) * height >= PngGreyDecoder.PipelineMinimumBytes);
+        var pixels = TestImages.Gradient(width, height, seed: 8);
+        var png = TestImages.EncodeWithImageSharp(pixels, width, height, bitDepth, filter, interlaced: false);
+        var expected = bitDepth == 16 ? pixels : pixels.Select(p => (ushort)((p >> 8) * 257)).ToArray();
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Null(intake.TryLoad(png, radiograph));
+            Assert.Equal(expected, radiograph.Pixels.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Png_LargeTruncatedOrBadFilter_IsRejectedAndTheNextImageStillDecodes()
+    {
+        const int Width = 1500, Height = 700;
+        var pixels = TestImages.Gradient(Width, Height, seed: 9);
+        var good = TestImages.Png(Width, Height, pixels);
+        var chunks = TestImages.Chunks(good);
+        var idat = chunks.Where(c => c.Type == "IDAT").SelectMany(c => c.Data).ToArray();
+        var truncated = TestImages.PngFromChunks([chunks[0], ("IDAT", idat[..(idat.Length * 3 / 5)]), ("IEND", [])]);
+        AssertRejected(intake.TryLoad(truncated, radiograph), RejectionKind.Truncated, "pixel data ends in row");
+
+        // Row 300's filter byte set to 9: rebuild the zlib stream from raw rows with that one byte changed.
+        var raw = new byte[Height * ((Width * 2) + 1)];
+        for (var y = 0; y < Height; y++)
+        {
+            for (var x = 0; x < Width; x++)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(raw.AsSpan((y * ((Width * 2) + 1)) + 1 + (x * 2)), pixels[(y * Width) + x]);
+            }
+        }
+
+        raw[300 * ((Width * 2) + 1)] = 9;
+        var badFilter = TestImages.PngFromChunks([chunks[0], ("IDAT", TestImages.Deflate(raw)), ("IEND", [])]);
+        AssertRejected(intake.TryLoad(badFilter, radiograph), RejectionKind.Corrupt, "row 300 has invalid filter type 9");
+
+        Assert.Null(intake.TryLoad(good, radiograph));
+        Assert.Equal(pixels, radiograph.Pixels.ToArray());
     }
 
     [Fact]

@@ -50,6 +50,46 @@ public sealed class PreprocessingGoldenTests
     }
 
     [Theory]
+    [InlineData(4)]
+    [InlineData(3)]
+    [InlineData(1)]
+    public void Reduce_WideImage_MatchesANaiveBlockAverage(int downsample)
+    {
+        // Wide enough for the vectorised row sums (and a ragged last column and row for factors 3 and 4).
+        const int Width = 203, Height = 37;
+        var radiograph = new Radiograph();
+        radiograph.Reset(Width, Height, 16);
+        var random = new Random(downsample);
+        for (var i = 0; i < Width * Height; i++)
+        {
+            radiograph.Pixels[i] = (ushort)random.Next(65536);
+        }
+
+        var preprocessor = new Preprocessor(Contract(PixelTransform.LogAttenuation, downsample: downsample));
+        preprocessor.Reduce(radiograph, 0);
+        var plane = preprocessor.Plane(0).ToArray();
+        var reducedWidth = (Width + downsample - 1) / downsample;
+        for (var ry = 0; ry < (Height + downsample - 1) / downsample; ry++)
+        {
+            for (var rx = 0; rx < reducedWidth; rx++)
+            {
+                long sum = 0, count = 0;
+                for (var y = ry * downsample; y < Math.Min(Height, (ry + 1) * downsample); y++)
+                {
+                    for (var x = rx * downsample; x < Math.Min(Width, (rx + 1) * downsample); x++)
+                    {
+                        sum += radiograph.Pixels[(y * Width) + x];
+                        count++;
+                    }
+                }
+
+                var expected = Preprocessor.Transform((sum + (count / 2)) / count, 65535, PixelTransform.LogAttenuation);
+                Assert.Equal(expected, plane[(ry * reducedWidth) + rx]);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(65535, 0.0)]
     [InlineData(1, 1.0)]
     [InlineData(0, 1.0)]
@@ -151,6 +191,17 @@ public sealed class PreprocessingGoldenTests
         Assert.Single(limited);
         var bigOnly = new RegionFinder().Find(map, W, H, 0.5f, 4, 38, 24, maxRegions: 10, minArea: 40);
         Assert.Equal(0.9f, Assert.Single(bigOnly).PeakScore);
+    }
+
+    [Fact]
+    public void RegionFinder_MapTallerThan32767Rows_FindsTheRegionAtTheBottom()
+    {
+        const int W = 2, H = 40000;
+        var map = new float[W * H];
+        map[((H - 2) * W) + 1] = 0.8f;
+        map[((H - 1) * W) + 0] = 0.9f; // diagonal neighbour: one region
+        var region = Assert.Single(new RegionFinder().Find(map, W, H, 0.5f, 1, W, H, 5, 0));
+        Assert.Equal(new RegionOfInterest(0, H - 2, 2, 2, 0, H - 1, 0.9f, 2), region);
     }
 
     [Fact]
