@@ -49,6 +49,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     private readonly ConsoleBroadcaster _broadcaster = new();
     private readonly ConsoleEndpoints _endpoints;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly string _overlayDirectory;
+    private FileSystemWatcher? _overlayWatcher;
     private WebApplication? _app;
     private Task? _pump;
 
@@ -67,6 +69,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         _loggers = loggers;
         _logger = loggers.CreateLogger("PortScanEdge.Web");
         var web = _options.Web;
+        _overlayDirectory = Path.Combine(_options.ResolvePath(_options.Gateway.DataDir), "overlays");
         var credentialsPath = web.CredentialsFile.Length == 0 ? string.Empty : _options.ResolvePath(web.CredentialsFile);
         _endpoints = new ConsoleEndpoints(
             web,
@@ -121,6 +124,15 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
 
         _pump = PumpAsync(_hub.Subscribe(), _stopping.Token);
         _health.Changed += OnHealthChanged;
+
+        // The lane draws the heat-map overlay after it has published the analysed record (so drawing never
+        // delays an alert) and announces nothing when the file lands; watching the directory lets the page
+        // switch to the overlay as soon as it exists.
+        Directory.CreateDirectory(_overlayDirectory);
+        _overlayWatcher = new FileSystemWatcher(_overlayDirectory, "*.png") { NotifyFilter = NotifyFilters.FileName };
+        _overlayWatcher.Created += OnOverlayWritten;
+        _overlayWatcher.Renamed += OnOverlayWritten;
+        _overlayWatcher.EnableRaisingEvents = true;
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var urls = string.Join(", ", _app.Urls);
         LogListening(_logger, urls, web.CertificateFile.Length > 0 ? "https" : "http");
@@ -129,6 +141,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _health.Changed -= OnHealthChanged;
+        _overlayWatcher?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         _broadcaster.Complete();
         if (_app is not null)
@@ -150,6 +163,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         }
 
         _endpoints.Dispose();
+        _overlayWatcher?.Dispose();
         _stopping.Dispose();
     }
 
@@ -186,6 +200,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     }
 
     private void OnHealthChanged(object? sender, DeviceHealth e) => _broadcaster.Changed();
+
+    private void OnOverlayWritten(object? sender, FileSystemEventArgs e) => _broadcaster.Changed();
 
     private async Task PumpAsync(System.Threading.Channels.ChannelReader<LaneNotification> notifications, CancellationToken cancellationToken)
     {
