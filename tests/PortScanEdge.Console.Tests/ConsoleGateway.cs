@@ -53,15 +53,19 @@ public sealed class ConsoleGateway : IAsyncLifetime
             OperatorCredentials.Format(OperatorCredentials.Create(SupervisorId, OperatorRole.Supervisor, SupervisorPin, 10_000)),
         ]);
 
-        // IsolatedDemo gives the gateway its own data directory and free MQTT and web ports; read them back.
+        var webPort = FreePort();
+        var mqttPort = FreePort();
         _config = TempConfig.IsolatedDemo(text => text
-            .Replace("vehicle_interval: 6s", "vehicle_interval: 2s\n  operator_decision_delay: 0s\n  image_width: 1024\n  image_height: 512", StringComparison.Ordinal)
-            .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.95", StringComparison.Ordinal)
-            .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal)
-            .Replace("web:\n", $"web:\n  credentials_file: {credentials}\n", StringComparison.Ordinal));
+            .ReplaceLineStarting("  vehicle_interval: ", "  vehicle_interval: 2s\n  operator_decision_delay: 0s\n  image_width: 1024\n  image_height: 512")
+            .ReplaceLineStarting("  anomaly_rate: ", "  anomaly_rate: 0.95")
+            .ReplaceLineStarting("  fault_rate: ", "  fault_rate: 0")
+            .ReplaceLineStarting("  embedded_port: ", $"  embedded_port: {mqttPort}")
+            .ReplaceLineStarting("  port: ", $"  port: {webPort}\n  credentials_file: {credentials}")
+            // The demo model refers few synthetic vehicles at this size; a low threshold makes (nearly) every
+            // vehicle an alert, so a referred vehicle is always waiting for the console.
+            + "\ndetection:\n  threshold: 0.05\n");
         var loaded = ConfigLoader.LoadFile(_config.Path);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
-        var webPort = loaded.Options!.Web.Port;
         _host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
         Hub = _host.Services.GetRequiredService<LaneHub>();
         await _host.StartAsync();
@@ -143,6 +147,19 @@ public sealed class ConsoleGateway : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+internal static class ConfigText
+{
+    /// <summary>Replaces the one line that starts with <paramref name="prefix"/>; fails when there is not exactly one.</summary>
+    public static string ReplaceLineStarting(this string text, string prefix, string replacement)
+    {
+        var lines = text.Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.True(index >= 0 && Array.FindLastIndex(lines, l => l.StartsWith(prefix, StringComparison.Ordinal)) == index, $"expected one line starting '{prefix}' in the demo config");
+        lines[index] = replacement;
+        return string.Join('\n', lines);
     }
 }
 

@@ -60,6 +60,9 @@ internal sealed partial class ConsoleEndpoints(
 
     public void Map(WebApplication app, bool https)
     {
+        // Read the credentials now so a missing or broken file is reported at start, not at the first sign-in.
+        _ = credentials.Current;
+
         app.Use(async (context, next) =>
         {
             SecurityHeaders(context.Response.Headers, https);

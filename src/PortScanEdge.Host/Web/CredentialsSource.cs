@@ -7,6 +7,7 @@ namespace PortScanEdge.Host.Web;
 internal sealed class CredentialsSource(string path, Action<string> reportProblem)
 {
     private readonly Lock _gate = new();
+    private bool _loaded;
     private DateTime _loadedStamp = DateTime.MinValue;
     private OperatorCredentials _current = OperatorCredentials.Empty;
 
@@ -19,12 +20,14 @@ internal sealed class CredentialsSource(string path, Action<string> reportProble
             lock (_gate)
             {
                 var stamp = path.Length == 0 || !File.Exists(path) ? DateTime.MinValue : File.GetLastWriteTimeUtc(path);
-                if (stamp != _loadedStamp || stamp == DateTime.MinValue && _current.Entries.Count > 0)
+                if (!_loaded || stamp != _loadedStamp)
                 {
+                    _loaded = true;
                     _loadedStamp = stamp;
                     if (path.Length == 0)
                     {
                         _current = OperatorCredentials.Empty;
+                        reportProblem("web.credentials_file is empty; nobody can sign in");
                     }
                     else
                     {

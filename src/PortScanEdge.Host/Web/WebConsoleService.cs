@@ -49,6 +49,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     private readonly ConsoleBroadcaster _broadcaster = new();
     private readonly ConsoleEndpoints _endpoints;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly string _overlayDirectory;
+    private FileSystemWatcher? _overlayWatcher;
     private WebApplication? _app;
     private Task? _pump;
 
@@ -67,6 +69,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         _loggers = loggers;
         _logger = loggers.CreateLogger("PortScanEdge.Web");
         var web = _options.Web;
+        _overlayDirectory = Path.Combine(_options.ResolvePath(_options.Gateway.DataDir), "overlays");
         var credentialsPath = web.CredentialsFile.Length == 0 ? string.Empty : _options.ResolvePath(web.CredentialsFile);
         _endpoints = new ConsoleEndpoints(
             web,
@@ -92,6 +95,10 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = _options.ConfigDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggers);
+
+        // The gateway's host owns the process signals (SIGTERM, systemd); the console's inner host must not
+        // register its own handlers, or it would take the signal and stop only itself.
+        builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -117,6 +124,15 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
 
         _pump = PumpAsync(_hub.Subscribe(), _stopping.Token);
         _health.Changed += OnHealthChanged;
+
+        // The lane draws the heat-map overlay after it has published the analysed record (so drawing never
+        // delays an alert) and announces nothing when the file lands; watching the directory lets the page
+        // switch to the overlay as soon as it exists.
+        Directory.CreateDirectory(_overlayDirectory);
+        _overlayWatcher = new FileSystemWatcher(_overlayDirectory, "*.png") { NotifyFilter = NotifyFilters.FileName };
+        _overlayWatcher.Created += OnOverlayWritten;
+        _overlayWatcher.Renamed += OnOverlayWritten;
+        _overlayWatcher.EnableRaisingEvents = true;
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var urls = string.Join(", ", _app.Urls);
         LogListening(_logger, urls, web.CertificateFile.Length > 0 ? "https" : "http");
@@ -125,6 +141,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _health.Changed -= OnHealthChanged;
+        _overlayWatcher?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         _broadcaster.Complete();
         if (_app is not null)
@@ -146,6 +163,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         }
 
         _endpoints.Dispose();
+        _overlayWatcher?.Dispose();
         _stopping.Dispose();
     }
 
@@ -183,6 +201,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
 
     private void OnHealthChanged(object? sender, DeviceHealth e) => _broadcaster.Changed();
 
+    private void OnOverlayWritten(object? sender, FileSystemEventArgs e) => _broadcaster.Changed();
+
     private async Task PumpAsync(System.Threading.Channels.ChannelReader<LaneNotification> notifications, CancellationToken cancellationToken)
     {
         try
@@ -195,6 +215,14 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>A lifetime that waits for nothing and handles no signals: the outer host stops the console.</summary>
+    private sealed class InnerHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Operator console listening on {Urls} ({Scheme})")]
