@@ -33,7 +33,8 @@ internal sealed class TempConfig : IDisposable
                 .Replace("  port: 8080", "  port: " + FreePort(), StringComparison.Ordinal);
 
             // A free port for /metrics and /readyz, so gateways in parallel tests do not fight over 9464.
-            isolated += "\nobservability:\n  port: 0\n";
+            // (Flow style, so "  port: " stays the web port's line alone for tests that edit it.)
+            isolated += "\nobservability: { port: 0 }\n";
             return edit is null ? isolated : edit(isolated);
         }, dataDirectory);
     }
