@@ -25,6 +25,16 @@ public class LaneStateMachineTests
     private static AnalysisRecord Analysis(double score) =>
         new(score, 0.5, score >= 0.5 ? Verdict.Alert : Verdict.Clear, [], new ModelIdentity("m", "1", "00"), new Dictionary<string, double>());
 
+    /// <summary>Drives a vehicle over the entry loop and past both plate readers; returns its transaction id.</summary>
+    private static string Identify(LaneStateMachine lane)
+    {
+        lane.Handle(new EntryLoopChanged(At(0), true));
+        var id = lane.Current!.Id;
+        lane.Handle(Read("front", "A", 0.1));
+        lane.Handle(Read("rear", "A", 0.2));
+        return id;
+    }
+
     /// <summary>Drives a vehicle from the entry loop to a verified scan under analysis.</summary>
     private static string ToAnalysing(LaneStateMachine lane)
     {
@@ -231,10 +241,7 @@ public class LaneStateMachineTests
     public void InterlockOpensDuringScan_AbortsAtOnce()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
         lane.Handle(new ScanStartConfirmed(At(1), id));
 
         var effects = lane.Handle(new InterlockChanged(At(2), false));
@@ -247,10 +254,7 @@ public class LaneStateMachineTests
     public void ScanTimeout_AbortsAndRefers()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
         lane.Handle(new ScanStartConfirmed(At(1), id));
 
         Assert.Empty(lane.Handle(new Tick(At(60.9))));
@@ -266,10 +270,7 @@ public class LaneStateMachineTests
     public void ScanStartRefused_RefersWithScannerFault()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
 
         lane.Handle(new ScanStartFailed(At(0.5), id, "not connected"));
 
@@ -281,10 +282,7 @@ public class LaneStateMachineTests
     public void ImageIntegrityFailure_IsNeverAnalysed()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
         lane.Handle(new ScanStartConfirmed(At(1), id));
 
         var effects = lane.Handle(new ScanFinished(At(5), id, Scan(), Verified: false, "SHA-256 mismatch"));
@@ -299,10 +297,7 @@ public class LaneStateMachineTests
     public void ScannerFault_DuringScan_AbortsAndRefers()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
         lane.Handle(new ScanStartConfirmed(At(1), id));
 
         var effects = lane.Handle(new ScannerFaultReported(At(2), 0x21, "detector overheat"));
@@ -345,10 +340,7 @@ public class LaneStateMachineTests
     public void EmergencyStop_DuringScan_AbortsAtOnceAndForcesSafeOutputs()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
         lane.Handle(new ScanStartConfirmed(At(1), id));
 
         var effects = lane.Handle(new EmergencyStopChanged(At(2), true));
@@ -450,10 +442,7 @@ public class LaneStateMachineTests
     public void Stopping_WithVehicle_AbortsScanClosesAsGatewayStoppedAndGoesSafe()
     {
         var lane = Create();
-        lane.Handle(new EntryLoopChanged(At(0), true));
-        var id = lane.Current!.Id;
-        lane.Handle(Read("front", "A", 0.1));
-        lane.Handle(Read("rear", "A", 0.2));
+        var id = Identify(lane);
 
         var effects = lane.Handle(new LaneStopping(At(1)));
 
