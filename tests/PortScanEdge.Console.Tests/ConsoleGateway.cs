@@ -60,7 +60,8 @@ public sealed class ConsoleGateway : IAsyncLifetime
             .ReplaceLineStarting("  anomaly_rate: ", "  anomaly_rate: 0.95")
             .ReplaceLineStarting("  fault_rate: ", "  fault_rate: 0")
             .ReplaceLineStarting("  embedded_port: ", $"  embedded_port: {mqttPort}")
-            .ReplaceLineStarting("  port: ", $"  port: {webPort}\n  credentials_file: {credentials}")
+            .ReplaceLineStarting("  port: ", $"  port: {webPort}")
+            .ReplaceLineStarting("  credentials_file: ", $"  credentials_file: {credentials}")
             // The demo model refers few synthetic vehicles at this size; a low threshold makes (nearly) every
             // vehicle an alert, so a referred vehicle is always waiting for the console.
             + "\ndetection:\n  threshold: 0.05\n");
