@@ -81,6 +81,14 @@ public sealed class SerialOptions
     public static readonly int[] StandardBaudRates =
         [300, 600, 1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
+    /// <summary>A copy of these settings with another device path (every other setting kept).</summary>
+    public SerialOptions WithPort(string port)
+    {
+        var copy = (SerialOptions)MemberwiseClone();
+        copy.Port = port;
+        return copy;
+    }
+
     [Doc("Device path; prefer stable names such as /dev/serial/by-id/...; 'emulator' starts a device emulator on a pseudo-terminal (simulation only).")]
     [RequiredKey]
     public string Port { get; set; } = string.Empty;
@@ -117,6 +125,14 @@ public sealed class SerialOptions
 /// <summary>An imaging scanner.</summary>
 public sealed class ScannerOptions
 {
+    /// <summary>A copy of this scanner with other serial settings (every other setting kept).</summary>
+    public ScannerOptions WithSerial(SerialOptions serial)
+    {
+        var copy = (ScannerOptions)MemberwiseClone();
+        copy.Serial = serial;
+        return copy;
+    }
+
     [Doc("Device id, unique among all devices.")]
     [RequiredKey]
     [Pattern(PortScanEdgeOptions.IdPattern, PortScanEdgeOptions.IdExplanation)]
@@ -160,6 +176,14 @@ public enum PlateReaderFormat
 /// <summary>A licence-plate or container-code reader.</summary>
 public sealed class PlateReaderOptions
 {
+    /// <summary>A copy of this reader with other serial settings (every other setting kept).</summary>
+    public PlateReaderOptions WithSerial(SerialOptions serial)
+    {
+        var copy = (PlateReaderOptions)MemberwiseClone();
+        copy.Serial = serial;
+        return copy;
+    }
+
     [Doc("Device id, unique among all devices.")]
     [RequiredKey]
     [Pattern(PortScanEdgeOptions.IdPattern, PortScanEdgeOptions.IdExplanation)]

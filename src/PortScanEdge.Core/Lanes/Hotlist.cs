@@ -18,6 +18,9 @@ public sealed class Hotlist
     /// <summary>Number of entries.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The entries as written in the file (e.g. for the simulation to send some through).</summary>
+    public IReadOnlyList<string> Entries => [.. _entries.Values.Select(e => e.Entry)];
+
     /// <summary>
     /// Parses hotlist text: one entry per line, optionally <c>,note</c>; blank lines and <c>#</c> comments ignored.
     /// Entries are compared without spaces, dashes and case, as plate readers differ in those.

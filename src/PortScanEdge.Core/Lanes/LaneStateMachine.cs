@@ -163,30 +163,30 @@ public sealed class LaneStateMachine
                 break;
             case (LaneState.Scanning, ScanStartFailed failed) when failed.TransactionId == Current!.Id:
                 _scanRequested = false;
-                Fail(failed.At, TransactionOutcome.ScannerFault, "the scan could not start: " + failed.Reason);
+                Fail(TransactionOutcome.ScannerFault, "the scan could not start: " + failed.Reason);
                 break;
             case (LaneState.Scanning, ScanFinished finished) when finished.TransactionId == Current!.Id:
                 OnScanFinished(finished);
                 break;
             case (LaneState.Scanning, ScannerFaultReported fault):
                 AbortIfScanning("scanner fault");
-                Fail(fault.At, TransactionOutcome.ScannerFault, $"scanner fault {fault.Code}: {fault.Text}");
+                Fail(TransactionOutcome.ScannerFault, $"scanner fault {fault.Code}: {fault.Text}");
                 break;
             case (LaneState.Scanning, Tick tick) when tick.At >= _deadline:
                 if (_scanRunning)
                 {
                     AbortIfScanning("scan timeout");
-                    Fail(tick.At, TransactionOutcome.ScanTimeout, $"the scan did not complete within {_context.Control.ScanTimeout.TotalSeconds:0.#} s");
+                    Fail(TransactionOutcome.ScanTimeout, $"the scan did not complete within {_context.Control.ScanTimeout.TotalSeconds:0.#} s");
                 }
                 else if (!InterlockClosed)
                 {
                     AbortIfScanning("interlock open");
-                    Fail(tick.At, TransactionOutcome.InterlockOpen, "the scanner interlock stayed open; the scan was not started");
+                    Fail(TransactionOutcome.InterlockOpen, "the scanner interlock stayed open; the scan was not started");
                 }
                 else
                 {
                     AbortIfScanning("scan start timeout");
-                    Fail(tick.At, TransactionOutcome.ScanTimeout, $"the scanner did not start the scan within {_context.Control.ScanStartTimeout.TotalSeconds:0.#} s");
+                    Fail(TransactionOutcome.ScanTimeout, $"the scanner did not start the scan within {_context.Control.ScanStartTimeout.TotalSeconds:0.#} s");
                 }
 
                 break;
@@ -194,10 +194,10 @@ public sealed class LaneStateMachine
                 OnAnalysed(analysed);
                 break;
             case (LaneState.Analysing, AnalysisFailed failed) when failed.TransactionId == Current!.Id:
-                Fail(failed.At, TransactionOutcome.AnalysisFailed, "analysis failed: " + failed.Reason);
+                Fail(TransactionOutcome.AnalysisFailed, "analysis failed: " + failed.Reason);
                 break;
             case (LaneState.Analysing, Tick tick) when tick.At >= _deadline:
-                Fail(tick.At, TransactionOutcome.AnalysisFailed, $"analysis did not finish within {_context.Control.AnalysisTimeout.TotalSeconds:0.#} s");
+                Fail(TransactionOutcome.AnalysisFailed, $"analysis did not finish within {_context.Control.AnalysisTimeout.TotalSeconds:0.#} s");
                 break;
             case (LaneState.AwaitingDecision, OperatorDecided decided) when decided.TransactionId == Current!.Id:
                 Decide(decided.Decision);
@@ -306,7 +306,7 @@ public sealed class LaneStateMachine
         if (!finished.Verified)
         {
             Update(updated);
-            Fail(finished.At, TransactionOutcome.ImageIntegrityFailed, "image integrity check failed: " + finished.Detail);
+            Fail(TransactionOutcome.ImageIntegrityFailed, "image integrity check failed: " + finished.Detail);
             return;
         }
 
@@ -361,9 +361,8 @@ public sealed class LaneStateMachine
         AwaitDecision(transaction);
     }
 
-    private void Fail(DateTimeOffset at, TransactionOutcome failure, string detail)
+    private void Fail(TransactionOutcome failure, string detail)
     {
-        _ = at;
         var reasons = Current!.ReferralReasons.Contains(ReferralReason.StepFailed)
             ? Current.ReferralReasons
             : [.. Current.ReferralReasons, ReferralReason.StepFailed];
@@ -464,7 +463,7 @@ public sealed class LaneStateMachine
         if (!interlock.Closed && State == LaneState.Scanning && (_scanRunning || _scanRequested))
         {
             AbortIfScanning("interlock opened");
-            Fail(interlock.At, TransactionOutcome.InterlockOpen, "the scanner interlock opened during the scan");
+            Fail(TransactionOutcome.InterlockOpen, "the scanner interlock opened during the scan");
             return;
         }
 

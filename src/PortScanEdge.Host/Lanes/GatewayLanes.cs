@@ -251,7 +251,7 @@ public sealed partial class GatewayLanes(
                 emulators?.Scanners.GetValueOrDefault(scannerOptions.Id),
                 images,
                 config.Simulation,
-                hotlist.Entries,
+                hotlist.Current.Entries,
                 time,
                 config.Simulation.Seed * 7919 + laneIndex);
             tasks.Add(traffic.RunAsync(cancellationToken));
@@ -262,41 +262,19 @@ public sealed partial class GatewayLanes(
         return runtime;
     }
 
+    // Emulated devices keep every configured setting; only the path becomes the emulator's pseudo-terminal.
     private static ScannerOptions WithPort(ScannerOptions options, EmulatorSet? emulators) =>
         options.Serial.Port != SerialOptions.EmulatorPort || emulators is null
             ? options
-            : new ScannerOptions
-            {
-                Id = options.Id,
-                Serial = WithPort(options.Serial, options.Id, emulators),
-                SpoolDir = options.SpoolDir,
-                ImageWaitTimeout = options.ImageWaitTimeout,
-            };
+            : options.WithSerial(options.Serial.WithPort(EmulatorPath(options.Id, emulators)));
 
     private static PlateReaderOptions WithPort(PlateReaderOptions options, EmulatorSet? emulators) =>
         options.Serial.Port != SerialOptions.EmulatorPort || emulators is null
             ? options
-            : new PlateReaderOptions
-            {
-                Id = options.Id,
-                Serial = WithPort(options.Serial, options.Id, emulators),
-                Position = options.Position,
-                Format = options.Format,
-                Template = options.Template,
-                TopN = options.TopN,
-                DedupeWindow = options.DedupeWindow,
-            };
+            : options.WithSerial(options.Serial.WithPort(EmulatorPath(options.Id, emulators)));
 
-    private static SerialOptions WithPort(SerialOptions serial, string deviceId, EmulatorSet emulators) => new()
-    {
-        Port = emulators.Endpoints.Single(e => e.DeviceId == deviceId).DevicePath,
-        Baud = serial.Baud,
-        Parity = serial.Parity,
-        DataBits = serial.DataBits,
-        StopBits = serial.StopBits,
-        Handshake = serial.Handshake,
-        Rs485 = serial.Rs485,
-    };
+    private static string EmulatorPath(string deviceId, EmulatorSet emulators) =>
+        emulators.Endpoints.Single(e => e.DeviceId == deviceId).DevicePath;
 
     /// <summary>
     /// Stands in for the operator in the demo: a vehicle still awaiting a decision after <paramref name="delay"/>

@@ -20,9 +20,6 @@ public sealed partial class HotlistSource(string? path, TimeProvider time, ILogg
     /// <summary>The current hotlist.</summary>
     public Hotlist Current => Volatile.Read(ref _current);
 
-    /// <summary>Plates on the list (for the simulation to send some through).</summary>
-    public IReadOnlyList<string> Entries { get; private set; } = [];
-
     /// <summary>Loads the file if it changed since the last look.</summary>
     public void Refresh()
     {
@@ -66,7 +63,6 @@ public sealed partial class HotlistSource(string? path, TimeProvider time, ILogg
             }
 
             Volatile.Write(ref _current, hotlist);
-            Entries = [.. text.Split('\n').Select(l => l.Split('#')[0].Split(',')[0].Trim()).Where(l => l.Length > 0)];
             LogLoaded(logger, path, hotlist.Count);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -360,7 +360,7 @@ public sealed partial class LaneRuntime
             {
                 case ScanCompleted completed:
                     _scans[completed.TransactionId] = completed;
-                    Statistics.ScanCompleted(completed.At);
+                    Statistics.ScanCompleted();
                     Post(new ScanFinished(completed.At, completed.TransactionId, ToRecord(completed), completed.Handover.IsVerified, completed.Handover.Reason));
                     break;
                 case ScannerFaulted fault:

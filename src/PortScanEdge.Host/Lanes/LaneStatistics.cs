@@ -67,11 +67,7 @@ public sealed class LaneStatistics
 
     internal void Alert() => Interlocked.Increment(ref _alerts);
 
-    internal void ScanCompleted(DateTimeOffset at)
-    {
-        _ = at;
-        Interlocked.Increment(ref _scans);
-    }
+    internal void ScanCompleted() => Interlocked.Increment(ref _scans);
 
     /// <summary>Records one analysis: hand-off to result (queue wait included) and the model's inference time.</summary>
     internal void Analysed(TimeSpan handOffToResult, double inferMilliseconds)

@@ -65,3 +65,20 @@ public class ValueParsingTests
     [InlineData("$MQTT_PASSWORD")]
     public void SecretReference_OtherForms_AreRefused(string text) => Assert.False(SecretReference.TryParse(text, out _, out _));
 }
+
+public class DeviceOptionCopyTests
+{
+    [Fact]
+    public void WithPort_ChangesOnlyThePath_AndLeavesTheOriginalAlone()
+    {
+        var serial = new SerialOptions { Port = SerialOptions.EmulatorPort, Baud = 19200, Parity = SerialParity.Even, DataBits = 7, Rs485 = true, ReconnectBackoffMax = TimeSpan.FromSeconds(9) };
+        var reader = new PlateReaderOptions { Id = "plate-1", Serial = serial, Format = PlateReaderFormat.StxEtx, TopN = 5 };
+
+        var copy = reader.WithSerial(reader.Serial.WithPort("/dev/pts/7"));
+
+        Assert.Equal("/dev/pts/7", copy.Serial.Port);
+        Assert.Equal((19200, SerialParity.Even, 7, true, TimeSpan.FromSeconds(9)), (copy.Serial.Baud, copy.Serial.Parity, copy.Serial.DataBits, copy.Serial.Rs485, copy.Serial.ReconnectBackoffMax));
+        Assert.Equal(("plate-1", PlateReaderFormat.StxEtx, 5), (copy.Id, copy.Format, copy.TopN));
+        Assert.Equal(SerialOptions.EmulatorPort, reader.Serial.Port);
+    }
+}
