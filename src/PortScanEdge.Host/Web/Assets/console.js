@@ -165,6 +165,8 @@
     if (status === 200) {
       csrf = data.csrf_token;
       say(`Signed in as ${data.operator_id}`);
+      // The sign-in form is about to hide: hand the keyboard to the decisions, or R/S would still go to the PIN field.
+      $('release').focus();
       connect();
     } else {
       say(data?.error ?? `Sign-in failed (${status})`);
