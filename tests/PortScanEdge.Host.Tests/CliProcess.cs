@@ -50,7 +50,9 @@ internal sealed partial class CliProcess : IDisposable
 
     public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env(1) with SIGINT back at its default: a test runner started in the background inherits
+        // SIGINT as ignored, .NET then (rightly) leaves it ignored, and the Ctrl+C test would test nothing.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -58,6 +60,8 @@ internal sealed partial class CliProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepositoryRoot,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(ExecutablePath);
         foreach (var arg in args)
         {
