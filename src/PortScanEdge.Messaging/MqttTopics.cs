@@ -55,6 +55,9 @@ public sealed class MqttTopics
     /// <summary>Telemetry (QoS 0).</summary>
     public string Telemetry => Gateway + "/telemetry";
 
+    /// <summary>Retained gateway health summary.</summary>
+    public string Health => Gateway + "/health";
+
     /// <summary>Retained audit checkpoint.</summary>
     public string AuditCheckpoint => Gateway + "/audit/checkpoint";
 

@@ -7,14 +7,17 @@ using PortScanEdge.Messaging.Publishing;
 namespace PortScanEdge.Messaging;
 
 /// <summary>
-/// Publishes gateway telemetry (QoS 0, not through the outbox: a lost sample is replaced by the next) every
-/// <c>mqtt.telemetry_interval</c>, and enforces the outbox age bound every minute even while disconnected.
+/// Publishes gateway telemetry (QoS 0, not through the outbox: a lost sample is replaced by the next) and, when
+/// the host provides one, the health summary (retained, expiring after three intervals so a stale verdict does
+/// not outlive the gateway) every <c>mqtt.telemetry_interval</c>; enforces the outbox age bound every minute
+/// even while disconnected.
 /// </summary>
 public sealed class TelemetryService(
     MessagingRuntime runtime,
     MqttConnectionSupervisor supervisor,
     ControlRoomPublisher publisher,
-    ILogger<TelemetryService> logger) : BackgroundService
+    ILogger<TelemetryService> logger,
+    IGatewayHealthSource? health = null) : BackgroundService
 {
     /// <summary>The telemetry payload now.</summary>
     public TelemetryPayload Snapshot()
@@ -69,7 +72,7 @@ public sealed class TelemetryService(
         }
     }
 
-    /// <summary>Publishes one telemetry message now, if connected.</summary>
+    /// <summary>Publishes one telemetry message (and the health summary) now, if connected.</summary>
     public async Task PublishAsync(CancellationToken cancellationToken)
     {
         var session = supervisor.Current;
@@ -85,6 +88,13 @@ public sealed class TelemetryService(
             await session.Client.PublishAsync(
                 MqttConnectionSupervisor.Message(runtime.Topics.Telemetry, payload, retain: false, session.Protocol, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce, seconds),
                 cancellationToken).ConfigureAwait(false);
+            if (health is not null)
+            {
+                var (summary, _) = await runtime.GatewayMessageAsync(MessageSchemas.Health, health.Snapshot(), cancellationToken).ConfigureAwait(false);
+                await session.Client.PublishAsync(
+                    MqttConnectionSupervisor.Message(runtime.Topics.Health, summary, retain: true, session.Protocol, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, seconds * 3 / 2),
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {

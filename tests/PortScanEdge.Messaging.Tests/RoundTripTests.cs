@@ -18,7 +18,7 @@ public sealed class RoundTripTests
         using var sub = await MosquittoSub.StartAsync(broker.Port, "portscan/#");
         var options = TestGateway.CreateOptions([broker.Uri]);
         options.Mqtt.Protocol = protocol;
-        await using var gateway = await TestGateway.StartAsync(options);
+        await using var gateway = await TestGateway.StartAsync(options, health: new Samples.FixedHealth());
         await gateway.WaitConnectedAsync();
 
         var publisher = gateway.Publisher;
@@ -35,12 +35,15 @@ public sealed class RoundTripTests
         await gateway.Telemetry.PublishAsync(CancellationToken.None);
 
         var messages = await sub.WaitForAsync(
-            m => receipts.All(r => m.Any(x => x.Payload.Contains(r.MessageId, StringComparison.Ordinal))) && m.Any(x => x.Topic.EndsWith("/telemetry", StringComparison.Ordinal)),
+            m => receipts.All(r => m.Any(x => x.Payload.Contains(r.MessageId, StringComparison.Ordinal)))
+                 && m.Any(x => x.Topic.EndsWith("/telemetry", StringComparison.Ordinal)) && m.Any(x => x.Topic == gateway.Topics.Health),
             Wait, "every published kind");
 
         var topics = gateway.Topics;
         Assert.Contains(messages, m => m.Topic == topics.Availability && m.Json.GetProperty("data").GetProperty("status").GetString() == "online");
         Assert.Contains(messages, m => m.Topic == topics.Birth);
+        var health = messages.Single(m => m.Topic == topics.Health);
+        Assert.Equal("unready", health.Json.GetProperty("data").GetProperty("status").GetString());
         foreach (var message in messages)
         {
             PayloadSchemas.AssertValid(message.Topic, message.Payload);

@@ -13,7 +13,8 @@ namespace PortScanEdge.Host.Observability;
 public static class ObservabilityExtensions
 {
     /// <summary>
-    /// Registers the exporter, the gateway instruments, the readiness evaluator, the hub-to-metrics bridge and,
+    /// Registers the exporter, the gateway instruments, the readiness evaluator (and the health summary that
+    /// telemetry publishes over MQTT), the hub-to-metrics bridge and,
     /// when <c>observability.enabled</c>, the listener on <c>observability.bind</c>:<c>observability.port</c>.
     /// Call before the lanes are registered, so the bridge subscribes to the hub before the first vehicle.
     /// </summary>
@@ -23,6 +24,7 @@ public static class ObservabilityExtensions
         services.TryAddSingleton(_ => new PrometheusExporter());
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<GatewayHealth>();
+        services.TryAddSingleton<Messaging.Contracts.IGatewayHealthSource, GatewayHealthSource>();
         services.AddSingleton<IValidateOptions<PortScanEdgeOptions>, ObservabilityOptionsValidator>();
         services.AddHostedService<MetricsBridge>();
         services.AddHostedService<ObservabilityServer>();

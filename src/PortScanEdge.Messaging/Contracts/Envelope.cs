@@ -58,6 +58,9 @@ public static class MessageSchemas
     /// <summary>Gateway telemetry (QoS 0).</summary>
     public const string Telemetry = "portscan.telemetry";
 
+    /// <summary>Gateway health summary (retained).</summary>
+    public const string Health = "portscan.health";
+
     /// <summary>Vehicle transaction record (QoS 1).</summary>
     public const string VehicleRecord = "portscan.vehicle_record";
 

@@ -78,6 +78,31 @@ public sealed record TelemetryPayload(
     long Published,
     IReadOnlyDictionary<string, double> Gauges);
 
+/// <summary>
+/// Payload of <c>{root}/{gateway}/health</c> (retained, every telemetry interval): the gateway's verdict on
+/// itself, the same checks as <c>/readyz</c>, and what the process costs, so a fleet view sees at a glance
+/// which gateway is unhappy and why.
+/// </summary>
+/// <param name="Status"><c>ready</c> when every check passes, else <c>unready</c>.</param>
+/// <param name="UptimeSeconds">Seconds since the gateway started.</param>
+/// <param name="Checks">Every check (model and lanes, each device, the broker) with its detail in words.</param>
+/// <param name="RssMb">Resident memory of the gateway process, MB.</param>
+/// <param name="CpuPercent">CPU used since the previous summary, percent of one core.</param>
+public sealed record HealthPayload(string Status, double UptimeSeconds, IReadOnlyList<HealthCheckPayload> Checks, double RssMb, double CpuPercent);
+
+/// <summary>One check of a <see cref="HealthPayload"/>.</summary>
+/// <param name="Name"><c>model</c>, <c>devices</c>, <c>device:ID</c> or <c>mqtt</c>.</param>
+/// <param name="Ok">True when it passed.</param>
+/// <param name="Detail">What a technician needs to know, in words.</param>
+public sealed record HealthCheckPayload(string Name, bool Ok, string Detail);
+
+/// <summary>Where the health summary comes from: the host that knows the lanes, devices and model.</summary>
+public interface IGatewayHealthSource
+{
+    /// <summary>The summary now.</summary>
+    HealthPayload Snapshot();
+}
+
 /// <summary>What a lane is doing, as the control room sees it.</summary>
 public enum LaneStatus
 {

@@ -21,6 +21,7 @@ internal static class PayloadSchemas
             [.., "telemetry"] => "telemetry.json",
             [.., "audit", "checkpoint"] => "audit-checkpoint.json",
             [.., "devices", _, "health"] => "device-health.json",
+            [.., "health"] => "health.json",
             [.., "lanes", _, "state"] => "lane-state.json",
             [.., "lanes", _, "records"] => "vehicle-record.json",
             [.., "lanes", _, "alerts"] => "alert.json",

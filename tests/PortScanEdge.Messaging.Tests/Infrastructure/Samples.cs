@@ -52,4 +52,11 @@ internal static class Samples
 
     public static AuditCheckpointReport Checkpoint() =>
         new(42, new string('c', 64), Convert.ToBase64String(new byte[64]), "ecdsa-p256-sha256", T0, new string('d', 64));
+
+    /// <summary>A health source with one failing check (the host's real one is tested in the host's tests).</summary>
+    public sealed class FixedHealth : Contracts.IGatewayHealthSource
+    {
+        public Contracts.HealthPayload Snapshot() => new(
+            "unready", 12.5, [new("model", true, "model loaded, every lane running"), new("device:scanner-1", false, "scanner-1: faulted (E42 interlock)")], 180.2, 3.5);
+    }
 }

@@ -59,7 +59,7 @@ internal sealed class TestGateway : IAsyncDisposable
         return options;
     }
 
-    public static async Task<TestGateway> StartAsync(PortScanEdgeOptions options, LogLevel logLevel = LogLevel.Warning)
+    public static async Task<TestGateway> StartAsync(PortScanEdgeOptions options, LogLevel logLevel = LogLevel.Warning, Contracts.IGatewayHealthSource? health = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
@@ -68,6 +68,11 @@ internal sealed class TestGateway : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddOptions<PortScanEdgeOptions>().Configure(o => o.CopyFrom(options));
         builder.Services.AddPortScanEdgeMessaging();
+        if (health is not null)
+        {
+            builder.Services.AddSingleton(health);
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         return new TestGateway(host, options);
