@@ -13,16 +13,16 @@ internal sealed class TempConfig : IDisposable
 
     public string Path { get; }
 
-    public static TempConfig FromDemo(Func<string, string> edit, string? dataDirectory = null)
+    public static TempConfig FromDemo(Func<string, string> edit, string? dataDirectory = null, string demoFile = "demo.yaml")
     {
-        var demo = File.ReadAllText(System.IO.Path.Combine(CliProcess.RepositoryRoot, "deploy/config/demo.yaml"));
+        var demo = File.ReadAllText(System.IO.Path.Combine(CliProcess.RepositoryRoot, "deploy/config", demoFile));
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, edit(demo));
         return new TempConfig(path, dataDirectory);
     }
 
-    /// <summary>The demo with its own data directory, so runs in parallel do not share emulator links or files.</summary>
-    public static TempConfig IsolatedDemo(Func<string, string>? edit = null)
+    /// <summary>The demo (or another demo file of deploy/config) with its own data directory and ports, so runs in parallel do not share emulator links or files.</summary>
+    public static TempConfig IsolatedDemo(Func<string, string>? edit = null, string demoFile = "demo.yaml")
     {
         var dataDirectory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-data-{Guid.NewGuid():N}");
         return FromDemo(text =>
@@ -36,7 +36,7 @@ internal sealed class TempConfig : IDisposable
             // (Flow style, so "  port: " stays the web port's line alone for tests that edit it.)
             isolated += "\nobservability: { port: 0 }\n";
             return edit is null ? isolated : edit(isolated);
-        }, dataDirectory);
+        }, dataDirectory, demoFile);
     }
 
     /// <summary>A TCP port nothing listens on right now (the OS picks it; a race with another process is possible but rare).</summary>
