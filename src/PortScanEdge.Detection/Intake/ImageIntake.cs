@@ -16,10 +16,11 @@ namespace PortScanEdge.Detection.Intake;
 /// dimensions against the limits, compression ratio; ICC and metadata neutralised) → ImageSharp
 /// <c>Identify</c> cross-check → decode with a dedicated <see cref="Configuration"/> whose allocator is capped
 /// (<c>AllocationLimitMegabytes</c>) and that knows only PNG and TIFF → decode-time check.
-/// Decode time is bounded structurally: every input ImageSharp 2.1 is known to loop on (BigTIFF IFD chains,
-/// ICC profiles) is refused or neutralised before the decoder runs, and the work left is proportional to
-/// the bounded pixel count and file size; a decode that still overruns <see cref="ImageLimits.DecodeTimeout"/>
-/// is rejected.
+/// Decode time is bounded structurally and by the clock: every input ImageSharp 2.1 is known to loop on
+/// (BigTIFF IFD chains, ICC profiles) is refused or neutralised before the decoder runs, the work left is
+/// proportional to the bounded pixel count and file size, and a decode still running when
+/// <see cref="ImageLimits.DecodeTimeout"/> runs out is stopped (our PNG decoder) or abandoned (ImageSharp) and the
+/// file refused, so the caller gets its answer within the bound.
 /// One instance per analysis workspace; not thread-safe (it owns the file buffer). Dispose it to stop the PNG
 /// decoder's worker thread.
 /// </summary>
@@ -215,66 +216,88 @@ public sealed class ImageIntake : IDisposable
         if (header.Container == ImageContainer.Png && !header.Interlaced)
         {
             // The validated IHDR is this path's Identify: dimensions, bit depth and colour type are already checked.
-            var fast = pngDecoder.Decode(fileBuffer, length, header, target);
-            return fast ?? CheckDecodeTime(started);
+            // Our decoder looks at the clock between blocks of rows and stops when the bound runs out.
+            var deadline = started + (long)(limits.DecodeTimeout.TotalSeconds * Stopwatch.Frequency);
+            return pngDecoder.Decode(fileBuffer, length, header, target, deadline);
         }
 
+        // ImageSharp (interlaced PNG, TIFF) cannot be interrupted: it decodes its own copy of the file on a worker
+        // while this thread waits for at most the bound. A decode that overruns is refused at once and abandoned
+        // (it finishes on its own, bounded by the pixel and file limits, and its result is discarded), so one
+        // hostile file never holds the lane.
+        var copy = fileBuffer.AsSpan(0, length).ToArray();
+        var decode = Task.Factory.StartNew(() => DecodeWithImageSharp(copy, header), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (Task.WaitAny([decode], limits.DecodeTimeout) < 0)
+        {
+            _ = decode.ContinueWith(static t => t.Result.Image?.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding was still running after the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound (detection.decode_timeout); the file is refused"));
+        }
+
+        var (image, rejection) = decode.GetAwaiter().GetResult();
+        if (image is null)
+        {
+            return rejection;
+        }
+
+        using (image)
+        {
+            target.Reset(header.Width, header.Height, header.BitDepth);
+            image.CopyPixelDataTo(MemoryMarshal.Cast<ushort, L16>(target.Pixels));
+        }
+
+        return null;
+    }
+
+    private (Image<L16>? Image, Rejection? Rejection) DecodeWithImageSharp(byte[] file, ImageHeader header)
+    {
         try
         {
             IImageInfo? info;
-            using (var stream = new MemoryStream(fileBuffer, 0, length, writable: false))
+            using (var stream = new MemoryStream(file, writable: false))
             {
                 info = Image.Identify(configuration, stream);
             }
 
             if (info is null)
             {
-                return new Rejection(RejectionKind.NotAnImage, "the decoder does not recognise the image");
+                return (null, new Rejection(RejectionKind.NotAnImage, "the decoder does not recognise the image"));
             }
 
             if (info.Width != header.Width || info.Height != header.Height)
             {
-                return new Rejection(RejectionKind.Corrupt, Invariant($"decoder reads {info.Width}x{info.Height} but the header says {header.Width}x{header.Height}"));
+                return (null, new Rejection(RejectionKind.Corrupt, Invariant($"decoder reads {info.Width}x{info.Height} but the header says {header.Width}x{header.Height}")));
             }
 
             if (info.PixelType.BitsPerPixel != header.BitDepth)
             {
-                return new Rejection(RejectionKind.Colour, Invariant($"decoder reads {info.PixelType.BitsPerPixel} bits per pixel; a {header.BitDepth}-bit greyscale image is expected"));
+                return (null, new Rejection(RejectionKind.Colour, Invariant($"decoder reads {info.PixelType.BitsPerPixel} bits per pixel; a {header.BitDepth}-bit greyscale image is expected")));
             }
 
-            using var image = Image.Load<L16>(configuration, file);
+            var image = Image.Load<L16>(configuration, file);
             if (image.Frames.Count != 1)
             {
-                return new Rejection(RejectionKind.MultiFrame, Invariant($"image has {image.Frames.Count} frames; a single radiograph is expected"));
+                var frames = image.Frames.Count;
+                image.Dispose();
+                return (null, new Rejection(RejectionKind.MultiFrame, Invariant($"image has {frames} frames; a single radiograph is expected")));
             }
 
-            target.Reset(header.Width, header.Height, header.BitDepth);
-            image.CopyPixelDataTo(MemoryMarshal.Cast<ushort, L16>(target.Pixels));
-            return CheckDecodeTime(started);
+            return (image, null);
         }
         catch (InvalidMemoryOperationException exception)
         {
-            return new Rejection(RejectionKind.DecompressionBomb, $"decoder memory cap of {limits.DecoderAllocationLimitMegabytes} MB reached: {exception.Message}");
+            return (null, new Rejection(RejectionKind.DecompressionBomb, $"decoder memory cap of {limits.DecoderAllocationLimitMegabytes} MB reached: {exception.Message}"));
         }
         catch (UnknownImageFormatException exception)
         {
-            return new Rejection(RejectionKind.NotAnImage, exception.Message);
+            return (null, new Rejection(RejectionKind.NotAnImage, exception.Message));
         }
         catch (Exception exception) when (exception is ImageFormatException or NotSupportedException or InvalidDataException
                                               or ArgumentException or InvalidOperationException or IndexOutOfRangeException
                                               or OverflowException or EndOfStreamException or NullReferenceException)
         {
             // Decoder failures on hostile input are data problems, not gateway faults: name them and carry on.
-            return new Rejection(RejectionKind.Corrupt, $"decoder rejected the image: {exception.Message}");
+            return (null, new Rejection(RejectionKind.Corrupt, $"decoder rejected the image: {exception.Message}"));
         }
-    }
-
-    private Rejection? CheckDecodeTime(long started)
-    {
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        return elapsed > limits.DecodeTimeout
-            ? new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding took {elapsed.TotalMilliseconds:F0} ms, over the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound"))
-            : null;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

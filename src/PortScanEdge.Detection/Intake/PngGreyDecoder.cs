@@ -24,12 +24,17 @@ internal sealed class PngGreyDecoder : IDisposable
     /// <summary>Images with at least this many filtered bytes use the pipeline; below it a thread hand-off costs more than it saves.</summary>
     internal const long PipelineMinimumBytes = 1 << 20;
 
+    /// <summary>Rows between two looks at the clock in the sequential decoder (the pipeline looks once per block).</summary>
+    private const int DeadlineCheckRows = 16;
+
     private readonly IdatStream idat = new();
     private byte[] previous = [];
     private byte[] current = [];
     private RowPipeline? pipeline;
 
-    public Rejection? Decode(byte[] file, int length, ImageHeader header, Radiograph target)
+    /// <summary>Decodes into <paramref name="target"/>; stops with a <see cref="RejectionKind.DecodeTimeout"/> once
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> passes <paramref name="deadline"/> (checked every block of rows).</summary>
+    public Rejection? Decode(byte[] file, int length, ImageHeader header, Radiograph target, long deadline)
     {
         var bytesPerPixel = header.BitDepth / 8;
         var stride = header.Width * bytesPerPixel;
@@ -39,8 +44,8 @@ internal sealed class PngGreyDecoder : IDisposable
         {
             using var zlib = new ZLibStream(idat, CompressionMode.Decompress, leaveOpen: true);
             var rejection = (long)(stride + 1) * header.Height >= PipelineMinimumBytes && Environment.ProcessorCount > 1
-                ? (pipeline ??= new RowPipeline()).Run(zlib, header, target)
-                : DecodeSequentially(zlib, header, target);
+                ? (pipeline ??= new RowPipeline()).Run(zlib, header, target, deadline)
+                : DecodeSequentially(zlib, header, target, deadline);
             if (rejection is not null)
             {
                 return rejection;
@@ -64,7 +69,7 @@ internal sealed class PngGreyDecoder : IDisposable
     /// <inheritdoc/>
     public void Dispose() => pipeline?.Dispose();
 
-    private Rejection? DecodeSequentially(ZLibStream zlib, ImageHeader header, Radiograph target)
+    private Rejection? DecodeSequentially(ZLibStream zlib, ImageHeader header, Radiograph target, long deadline)
     {
         var bytesPerPixel = header.BitDepth / 8;
         var rowLength = (header.Width * bytesPerPixel) + 1;
@@ -79,6 +84,11 @@ internal sealed class PngGreyDecoder : IDisposable
         prior.Clear(); // The row above the first is all zeros (PNG spec §9.2).
         for (var y = 0; y < header.Height; y++)
         {
+            if (y % DeadlineCheckRows == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+            {
+                return OutOfTime(y, header.Height);
+            }
+
             var filled = ReadFully(zlib, row);
             if (filled < row.Length)
             {
@@ -119,6 +129,9 @@ internal sealed class PngGreyDecoder : IDisposable
 
     private static Rejection TruncatedAt(int y, int height, int filled, int rowLength) =>
         new(RejectionKind.Truncated, Invariant($"PNG pixel data ends in row {y} of {height} ({filled} of {rowLength} bytes); the file is truncated"));
+
+    private static Rejection OutOfTime(int y, int height) =>
+        new(RejectionKind.DecodeTimeout, Invariant($"decoding stopped at row {y} of {height}: the decode-time bound (detection.decode_timeout) ran out"));
 
     private static Rejection BadFilter(int y, byte filter) =>
         new(RejectionKind.Corrupt, Invariant($"PNG row {y} has invalid filter type {filter}"));
@@ -161,7 +174,7 @@ internal sealed class PngGreyDecoder : IDisposable
             worker.Start();
         }
 
-        public Rejection? Run(ZLibStream zlib, ImageHeader header, Radiograph radiograph)
+        public Rejection? Run(ZLibStream zlib, ImageHeader header, Radiograph radiograph, long deadline)
         {
             bytesPerPixel = header.BitDepth / 8;
             width = header.Width;
@@ -197,6 +210,12 @@ internal sealed class PngGreyDecoder : IDisposable
 
                     if (++rows == BlockRows)
                     {
+                        if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                        {
+                            rejection = OutOfTime(y + 1, header.Height);
+                            break;
+                        }
+
                         Submit(block, rows, firstRow);
                         block = (block + 1) % BlockCount;
                         firstRow = y + 1;

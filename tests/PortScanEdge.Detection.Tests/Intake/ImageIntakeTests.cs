@@ -162,6 +162,42 @@ public sealed class ImageIntakeTests : IDisposable
         Assert.Equal(pixels, radiograph.Pixels.ToArray());
     }
 
+    [Theory]
+    [InlineData(1500, 700)] // pipelined decoder
+    [InlineData(200, 100)] // sequential decoder
+    public void Png_DecodeOutOfTime_StopsWithTimeoutAndTheDecoderStaysUsable(int width, int height)
+    {
+        var pixels = TestImages.Gradient(width, height, seed: 10);
+        var png = TestImages.Png(width, height, pixels);
+        var file = png.ToArray();
+        Assert.Null(ImageIntake.Inspect(file, new ImageLimits(), out var header));
+        using var decoder = new PngGreyDecoder();
+
+        // A bound that has already run out: the decoder stops at its first look at the clock.
+        var expired = System.Diagnostics.Stopwatch.GetTimestamp() - 1;
+        AssertRejected(decoder.Decode(file, file.Length, header, radiograph, expired), RejectionKind.DecodeTimeout, "decoding stopped at row");
+
+        // The same decoder (its worker thread and blocks) decodes the next image exactly.
+        Assert.Null(decoder.Decode(file, file.Length, header, radiograph, long.MaxValue));
+        Assert.Equal(pixels, radiograph.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void Tiff_DecodeOutOfTime_IsRefusedWithoutWaitingForImageSharp()
+    {
+        // Six megapixels: ImageSharp needs tens of milliseconds, far longer than a bound of zero.
+        var pixels = TestImages.Gradient(3000, 2000, seed: 11);
+        var tiff = TestImages.Tiff(3000, 2000, pixels);
+        using (var impatient = new ImageIntake(new ImageLimits { DecodeTimeout = TimeSpan.Zero }))
+        {
+            AssertRejected(impatient.TryLoad(tiff, radiograph), RejectionKind.DecodeTimeout, "still running after the 0 ms bound");
+        }
+
+        using var patient = new ImageIntake(new ImageLimits());
+        Assert.Null(patient.TryLoad(tiff, radiograph));
+        Assert.Equal(pixels, radiograph.Pixels.ToArray());
+    }
+
     [Fact]
     public void Png_Interlaced_DecodesExactlyThroughImageSharp()
     {
