@@ -17,6 +17,12 @@ scores near 1; smooth cargo, air and large uniform loads score near 0.
 Run with Debian's python3-torch and python3-onnx (never pip):
     /usr/bin/python3 models/test/export_test_model.py
 
+With --dual-energy it instead writes the committed `portscan-test-dualenergy.onnx`: a two-channel model (input
+[N, 2, H, W] = low-energy, high-energy, each log-attenuation transformed) that maps where the low-energy image
+attenuates far more than the high-energy one, as high-atomic-number material does (lead's low/high ratio is about
+2.6, steel's 1.7, organics' 1.25):  map = clamp((low - 1.8 * high - 0.02) * 20, 0, 1), score = max over the map.
+It tests that the gateway feeds a dual-energy pair in the contract's channel order; it is not a detector.
+
 With --bench-heavy OUT.onnx it instead writes a benchmark-only model with the same contract and a realistic
 compute load (three 3x3 convolutions of 16 channels, about 0.33 GFLOP per 256x256 tile, fixed random weights):
 it says nothing about anomalies, it only lets `portscan-edge bench --model OUT.onnx` measure the pipeline's
@@ -50,6 +56,18 @@ class LocalContrast(nn.Module):
         return pred_score, anomaly_map, pred_label, pred_mask
 
 
+class DualEnergyRatio(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.smooth = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+
+    def forward(self, x: torch.Tensor):
+        low, high = x[:, 0:1], x[:, 1:2]
+        anomaly_map = torch.clamp((self.smooth(low - 1.8 * high) - 0.02) * 20.0, 0.0, 1.0)
+        pred_score = torch.amax(anomaly_map, dim=(1, 2, 3))
+        return pred_score, anomaly_map, pred_score >= 0.5, anomaly_map >= 0.5
+
+
 class BenchHeavy(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -72,9 +90,13 @@ def main() -> None:
     global OUT
     model = LocalContrast().eval()
     name = "portscan-test-localcontrast"
+    channels = 3
     if len(sys.argv) == 3 and sys.argv[1] == "--bench-heavy":
         model, OUT, name = BenchHeavy().eval(), sys.argv[2], "portscan-bench-heavy"
-    example = torch.zeros(1, 3, SIZE, SIZE)
+    if len(sys.argv) == 2 and sys.argv[1] == "--dual-energy":
+        model, name, channels = DualEnergyRatio().eval(), "portscan-test-dualenergy", 2
+        OUT = os.path.join(HERE, name + ".onnx")
+    example = torch.zeros(1, channels, SIZE, SIZE)
     torch.onnx.export(
         model,
         example,
@@ -90,7 +112,7 @@ def main() -> None:
         "portscan.contract": "1",
         "portscan.model_name": name,
         "portscan.model_version": "0.1.0",
-        "portscan.channels": "3",
+        "portscan.channels": str(channels),
         "portscan.input_height": str(SIZE),
         "portscan.input_width": str(SIZE),
         "portscan.pixel_scale": "65535",

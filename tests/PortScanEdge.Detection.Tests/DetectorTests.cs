@@ -85,6 +85,43 @@ public sealed class DetectorTests : IDisposable
         Assert.Equal(Verdict.Alert, after.Verdict);
     }
 
+    [Fact]
+    public async Task Analyze_DualEnergyModel_GetsLowThenHighInItsTwoChannels()
+    {
+        // The dual-energy test model (models/test/export_test_model.py --dual-energy) lights up where the
+        // low-energy image attenuates far more than the high-energy one. Low: 12,000 counts with a 24 x 24 block
+        // at 400 (a high-Z object); high: 20,000 counts everywhere.
+        const int Side = 256;
+        var low = Enumerable.Repeat((ushort)12000, Side * Side).ToArray();
+        for (var y = 100; y < 124; y++)
+        {
+            Array.Fill(low, (ushort)400, (y * Side) + 60, 24);
+        }
+
+        var lowPath = temp.Write("low.png", TestImages.Png(Side, Side, low));
+        var highPath = temp.Write("high.png", TestImages.Png(Side, Side, Enumerable.Repeat((ushort)20000, Side * Side).ToArray()));
+        var model = Path.Combine(AppContext.BaseDirectory, "models", "test", "portscan-test-dualenergy.onnx");
+        using var detector = RadiographDetector.Create(model, Fixtures.Options());
+        Assert.Equal(2, detector.Contract.Channels);
+
+        var pair = await detector.AnalyzeAsync(RadiographInput.FromDualEnergy(lowPath, highPath));
+        Assert.True(pair.Ok, pair.Rejection?.ToString());
+        Assert.Equal(Verdict.Alert, pair.Verdict);
+        var region = Assert.Single(pair.Regions);
+        Assert.InRange(region.PeakX, 60, 84);
+        Assert.InRange(region.PeakY, 100, 124);
+
+        // The same files the other way round: channel 0 now holds the image that attenuates less; nothing lights up.
+        var swapped = await detector.AnalyzeAsync(RadiographInput.FromDualEnergy(highPath, lowPath));
+        Assert.True(swapped.Ok, swapped.Rejection?.ToString());
+        Assert.Equal(Verdict.Clear, swapped.Verdict);
+        Assert.Equal(0, swapped.Score);
+
+        // A two-channel model given one image says why it cannot analyse it.
+        var single = await detector.AnalyzeAsync(RadiographInput.FromFile(lowPath));
+        Assert.Equal(RejectionKind.ModelMismatch, single.Rejection!.Kind);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
