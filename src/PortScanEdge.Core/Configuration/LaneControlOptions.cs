@@ -24,6 +24,10 @@ public sealed class LaneControlOptions
     [Doc("How long a released vehicle may take to clear the exit loop.")]
     public TimeSpan ExitTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    [Doc("How many times the control room may have one vehicle scanned again (the rescan command) while it awaits a decision; 0 refuses every re-scan.")]
+    [Bounds(0, 5)]
+    public int MaxRescans { get; set; } = 2;
+
     [Doc("How many finished transactions per lane the gateway keeps in memory for the console.")]
     [Bounds(1, 500)]
     public int RecentTransactions { get; set; } = 20;

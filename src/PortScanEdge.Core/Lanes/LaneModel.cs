@@ -102,6 +102,12 @@ public sealed record AlertAcknowledged(DateTimeOffset At) : LaneEvent(At);
 /// <summary>The control room closed or reopened the lane.</summary>
 public sealed record LaneClosureRequested(DateTimeOffset At, bool Close, string By) : LaneEvent(At);
 
+/// <summary>The control room asked for the vehicle awaiting a decision to be scanned again.</summary>
+/// <param name="At">When.</param>
+/// <param name="TransactionId">The record it is meant for; null for whichever vehicle is in the lane.</param>
+/// <param name="By">Who asked (the command's sender).</param>
+public sealed record RescanRequested(DateTimeOffset At, string? TransactionId, string By) : LaneEvent(At);
+
 /// <summary>Time passed; used to enforce step timeouts.</summary>
 public sealed record Tick(DateTimeOffset At) : LaneEvent(At);
 

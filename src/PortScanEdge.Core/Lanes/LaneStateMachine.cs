@@ -1,3 +1,4 @@
+using PortScanEdge.Core.Configuration;
 using PortScanEdge.Core.Transactions;
 
 namespace PortScanEdge.Core.Lanes;
@@ -202,6 +203,9 @@ public sealed class LaneStateMachine
             case (LaneState.AwaitingDecision, OperatorDecided decided) when decided.TransactionId == Current!.Id:
                 Decide(decided.Decision);
                 break;
+            case (LaneState.AwaitingDecision, RescanRequested rescan) when RescanRefusal(State, Current, rescan.TransactionId, _context.Control) is null:
+                Rescan(rescan);
+                break;
             case (LaneState.Releasing, ExitLoopChanged { Occupied: true }):
                 _exitSeen = true;
                 break;
@@ -220,6 +224,69 @@ public sealed class LaneStateMachine
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Why a re-scan of <paramref name="requestedId"/> (null: whichever vehicle is in the lane) cannot be done now,
+    /// or null when it can. One rule for the lane and for the command that asks (which sees a snapshot).
+    /// </summary>
+    public static string? RescanRefusal(LaneState state, VehicleTransaction? current, string? requestedId, LaneControlOptions control)
+    {
+        ArgumentNullException.ThrowIfNull(control);
+        if (current is null)
+        {
+            return "no vehicle in the lane";
+        }
+
+        if (requestedId is not null && requestedId != current.Id)
+        {
+            return $"transaction {requestedId} is not the vehicle in the lane (that is {current.Id})";
+        }
+
+        if (state != LaneState.AwaitingDecision)
+        {
+            return $"vehicle {current.Id} is {ConfigNaming.ToSnakeCase(state.ToString())}; a re-scan can be asked for only while it awaits a decision";
+        }
+
+        return current.ScanAttempt > control.MaxRescans
+            ? $"vehicle {current.Id} has been scanned {current.ScanAttempt} time(s); lane_control.max_rescans allows {control.MaxRescans} re-scan(s)"
+            : null;
+    }
+
+    /// <summary>
+    /// Closes the record awaiting a decision as <see cref="TransactionOutcome.RescanRequested"/> (so everything it
+    /// holds is recorded, published and audited as it is) and opens the next one for the same vehicle, still in
+    /// the lane behind the closed barrier: same plate reads, linked by <see cref="VehicleTransaction.RescanOf"/>,
+    /// straight to scanning.
+    /// </summary>
+    private void Rescan(RescanRequested rescan)
+    {
+        var previous = Current!;
+        Close(rescan.At, TransactionOutcome.RescanRequested, $"re-scan requested by {rescan.By}");
+        Current = previous with
+        {
+            Id = Ulid.New(rescan.At),
+            Revision = 1,
+            Stage = TransactionStage.Scanning,
+            Timestamps = new TransactionTimestamps { ArrivedAt = rescan.At, IdentifiedAt = rescan.At },
+            Scan = null,
+            Analysis = null,
+            Hotlist = null,
+            ReferralReasons = [],
+            Decision = null,
+            Outcome = null,
+            Failure = null,
+            OutcomeDetail = string.Empty,
+            Radiation = !_context.HasRadiationMonitor ? RadiationStatus.Unknown : RadiationAlarm ? RadiationStatus.Alarm : RadiationStatus.Clear,
+            ScanAttempt = previous.ScanAttempt + 1,
+            RescanOf = previous.Id,
+        };
+        _exitSeen = false;
+        _acknowledged = false;
+        State = LaneState.Scanning;
+        _deadline = rescan.At + _context.Control.ScanStartTimeout;
+        _effects.Add(new TransactionChanged(Current));
+        RequestScanIfSafe();
     }
 
     private void StartTransaction(DateTimeOffset at)

@@ -62,6 +62,12 @@ public sealed record VehicleTransaction
 
     /// <summary>Human-readable detail of the failure or outcome (e.g. the fault text); empty when none.</summary>
     public string OutcomeDetail { get; init; } = string.Empty;
+
+    /// <summary>Which scan of this vehicle this record holds: 1, or more after re-scans the control room asked for.</summary>
+    public int ScanAttempt { get; init; } = 1;
+
+    /// <summary>For a re-scan: the id of the vehicle's previous record (closed as <see cref="TransactionOutcome.RescanRequested"/>); null otherwise.</summary>
+    public string? RescanOf { get; init; }
 }
 
 /// <summary>Steps of a vehicle transaction, in order.</summary>
@@ -282,4 +288,11 @@ public enum TransactionOutcome
 
     /// <summary>The gateway stopped while the vehicle was in the lane.</summary>
     GatewayStopped,
+
+    /// <summary>
+    /// The control room asked for the vehicle to be scanned again while it awaited a decision: this record closes
+    /// with everything it held, the barrier stays down, and a new record (its <see cref="VehicleTransaction.RescanOf"/>
+    /// naming this one) scans the same vehicle again.
+    /// </summary>
+    RescanRequested,
 }

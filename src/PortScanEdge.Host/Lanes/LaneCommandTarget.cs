@@ -50,8 +50,24 @@ public sealed class LaneCommandTarget(LaneRuntime lane, LaneHub hub, SharedDetec
     }
 
     /// <inheritdoc />
-    public Task<CommandResult> RequestRescanAsync(string? transactionId, CommandContext context, CancellationToken cancellationToken) =>
-        Task.FromResult(CommandResult.Refuse("re-scan is not supported yet: refer the vehicle and scan it again at secondary inspection"));
+    public Task<CommandResult> RequestRescanAsync(string? transactionId, CommandContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var current = hub.CurrentOf(LaneId);
+        var refusal = LaneStateMachine.RescanRefusal(hub.StateOf(LaneId)?.State ?? LaneState.Idle, current, transactionId, lane.Control);
+        if (refusal is not null)
+        {
+            return Task.FromResult(CommandResult.Refuse(refusal));
+        }
+
+        // The event names the vehicle checked here, so a decision that lands first makes the lane ignore it
+        // rather than re-scan whoever came next.
+        return Task.FromResult(lane.Post(new RescanRequested(time.GetUtcNow(), current!.Id, context.Sender))
+            ? CommandResult.Done(
+                $"re-scan of vehicle {current.Id}: its record closes as rescan_requested and a new record (rescan_of {current.Id}) scans it again behind the closed barrier",
+                new Dictionary<string, object?> { ["transaction_id"] = current.Id, ["scan_attempt"] = current.ScanAttempt + 1 })
+            : CommandResult.Refuse("the lane is stopping"));
+    }
 
     /// <inheritdoc />
     public Task<CommandResult> PingAsync(CommandContext context, CancellationToken cancellationToken)

@@ -75,6 +75,9 @@ public sealed partial class LaneRuntime
     /// <summary>The lane id.</summary>
     public string LaneId => _context.LaneId;
 
+    /// <summary>The lane's control settings (timeouts, policy, re-scan limit).</summary>
+    public Core.Configuration.LaneControlOptions Control => _context.Control;
+
     /// <summary>Counters and latencies for the terminal summary and benchmarks.</summary>
     public LaneStatistics Statistics { get; }
 

@@ -134,6 +134,80 @@ public class LaneStateMachineTests
     }
 
     [Fact]
+    public void Rescan_WhileAwaitingDecision_ClosesTheRecordAndScansTheSameVehicleAgainUnderALinkedOne()
+    {
+        var lane = Create();
+        var first = ToAnalysing(lane);
+        lane.Handle(new AnalysisFinished(At(6), first, Analysis(0.9)));
+
+        var effects = lane.Handle(new RescanRequested(At(10), first, "control-room"));
+
+        // The first record closes with all it held (scan, analysis, reasons) and says why.
+        var closed = Assert.Single(effects.OfType<TransactionClosed>()).Transaction;
+        Assert.Equal(first, closed.Id);
+        Assert.Equal(TransactionOutcome.RescanRequested, closed.Outcome);
+        Assert.Equal("re-scan requested by control-room", closed.OutcomeDetail);
+        Assert.NotNull(closed.Scan);
+        Assert.Equal(0.9, closed.Analysis!.Score);
+        Assert.Null(closed.Decision);
+
+        // The vehicle is still behind the closed barrier: a new, linked record goes straight to scanning.
+        var second = lane.Current!;
+        Assert.NotEqual(first, second.Id);
+        Assert.Equal(first, second.RescanOf);
+        Assert.Equal(2, second.ScanAttempt);
+        Assert.Equal(closed.PlateReads, second.PlateReads);
+        Assert.Null(second.Scan);
+        Assert.Null(second.Analysis);
+        Assert.Empty(second.ReferralReasons);
+        Assert.Equal(LaneState.Scanning, lane.State);
+        Assert.False(lane.Signals.BarrierOpen);
+        Assert.Contains(effects, e => e is StartScan start && start.TransactionId == second.Id);
+        Assert.True(effects.ToList().FindIndex(e => e is TransactionClosed) < effects.ToList().FindIndex(e => e is StartScan));
+
+        // The re-scan is clear this time: released by policy, and the vehicle leaves under the second record.
+        lane.Handle(new ScanStartConfirmed(At(11), second.Id));
+        lane.Handle(new ScanFinished(At(15), second.Id, Scan(), Verified: true, string.Empty));
+        lane.Handle(new AnalysisFinished(At(16), second.Id, Analysis(0.1)));
+        Assert.Equal(LaneState.Releasing, lane.State);
+        lane.Handle(new ExitLoopChanged(At(18), true));
+        var released = Assert.Single(lane.Handle(new ExitLoopChanged(At(19), false)).OfType<TransactionClosed>()).Transaction;
+        Assert.Equal(TransactionOutcome.Released, released.Outcome);
+        Assert.Equal(first, released.RescanOf);
+    }
+
+    [Fact]
+    public void Rescan_RefusedOutsideAwaitingDecision_ForAnotherVehicle_AndBeyondTheLimit()
+    {
+        _control.MaxRescans = 1;
+        var lane = Create();
+        var first = ToAnalysing(lane);
+        Assert.Contains("awaits a decision", LaneStateMachine.RescanRefusal(lane.State, lane.Current, null, _control), StringComparison.Ordinal);
+        Assert.Empty(lane.Handle(new RescanRequested(At(5.5), null, "control-room")));
+        Assert.Equal(first, lane.Current!.Id);
+
+        lane.Handle(new AnalysisFinished(At(6), first, Analysis(0.9)));
+        Assert.Contains("is not the vehicle in the lane", LaneStateMachine.RescanRefusal(lane.State, lane.Current, "01OTHER", _control), StringComparison.Ordinal);
+        Assert.Empty(lane.Handle(new RescanRequested(At(7), "01OTHER", "control-room")).OfType<TransactionClosed>());
+        Assert.Equal(LaneState.AwaitingDecision, lane.State);
+
+        // One re-scan allowed (no transaction id: whichever vehicle is in the lane)...
+        Assert.Null(LaneStateMachine.RescanRefusal(lane.State, lane.Current, null, _control));
+        lane.Handle(new RescanRequested(At(8), null, "control-room"));
+        var second = lane.Current!.Id;
+        lane.Handle(new ScanStartConfirmed(At(9), second));
+        lane.Handle(new ScanFinished(At(12), second, Scan(), Verified: true, string.Empty));
+        lane.Handle(new AnalysisFinished(At(13), second, Analysis(0.9)));
+
+        // ...and not a second one: the vehicle waits for the operator.
+        Assert.Contains("max_rescans allows 1", LaneStateMachine.RescanRefusal(lane.State, lane.Current, second, _control), StringComparison.Ordinal);
+        Assert.Empty(lane.Handle(new RescanRequested(At(14), second, "control-room")).OfType<TransactionClosed>());
+        Assert.Equal(LaneState.AwaitingDecision, lane.State);
+        Assert.Equal(second, lane.Current!.Id);
+        Assert.Equal("no vehicle in the lane", LaneStateMachine.RescanRefusal(LaneState.Idle, null, null, _control));
+    }
+
+    [Fact]
     public void DecisionForAnotherTransaction_IsIgnored()
     {
         var lane = Create();
