@@ -2,16 +2,18 @@
 
 Training never sees a labelled anomaly. Instead, extra material is added to normal tiles in the physically right
 way (Beer-Lambert: transmitted intensity above the dark offset is multiplied by exp(-delta_mu_t)), and the
-network learns to segment what was added. Shapes: thresholded smooth-noise blobs (DRAEM-style), rotated
-ellipses/ellipsoids, random convex polygons. Amplitude: delta mu*t log-uniform in [0.12, 3.0]. Texture: smooth
-multiplicative noise. Never used: axis-aligned rectangles, brick grids, long thin bands, cylinders, or
-amplitudes above 3 -- those appear only in the generator's concealments, so the evaluation tests generalisation.
+network learns to segment what was added. Shapes (generic, sizes drawn independently of any generator kind):
+thresholded smooth-noise blobs (DRAEM-style), rotated ellipses/ellipsoids, random convex polygons, boxes
+(CutPaste-like, axis-aligned or slightly tilted), clusters of small items, and hollow shells (dense outline,
+lighter filling). Amplitude: delta mu*t log-uniform in [0.05, 10]. Texture: smooth multiplicative noise; the
+quantum noise that fewer transmitted counts bring is added. The target marks pixels whose noise-free
+transmission dropped by at least 2 %. Nothing here reads the generator's labels, kinds or placement rules.
 """
 import math
 
 import numpy as np
 
-from contract import DARK, LOG_SCALE, SCALE
+from contract import DARK, DOWNSAMPLE, LOG_SCALE, SCALE
 
 
 def smooth_noise(rng, h, w, cell):
@@ -70,9 +72,44 @@ def _polygon(rng, h, w, cy, cx):
     return inside.astype(np.float32)
 
 
-SHAPES = (_ellipse, _noise_blob, _polygon)
+def _rectangle(rng, h, w, cy, cx):
+    """A box seen side-on: uniform thickness, axis-aligned or slightly tilted (CutPaste-like, generic sizes)."""
+    hh = math.exp(rng.uniform(math.log(1.0), math.log(14)))
+    hw = math.exp(rng.uniform(math.log(1.0), math.log(24)))
+    angle = rng.uniform(-0.25, 0.25) if rng.random() < 0.4 else 0.0
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dy, dx = yy - cy, xx - cx
+    u = np.abs(dx * math.cos(angle) + dy * math.sin(angle))
+    v = np.abs(-dx * math.sin(angle) + dy * math.cos(angle))
+    # Partial coverage at the border (sub-pixel edges, as the 4x4 box average sees them).
+    return np.clip(hw + 0.5 - u, 0, 1) * np.clip(hh + 0.5 - v, 0, 1)
+
+
+def _cluster(rng, h, w, cy, cx):
+    """Several small items close together (a stack, a row, a scatter), each its own small shape."""
+    total = np.zeros((h, w), dtype=np.float32)
+    spread = rng.uniform(3, 16)
+    for _ in range(int(rng.integers(2, 7))):
+        oy, ox = rng.normal(0, spread / 2), rng.normal(0, spread)
+        part = (_rectangle if rng.random() < 0.5 else _ellipse)(rng, h, w, cy + oy, cx + ox)
+        total = np.maximum(total, part * rng.uniform(0.7, 1.0))
+    return total
+
+
+def _shell(rng, h, w, cy, cx):
+    """A hollow container: a thin dense outline around a lighter filling (a false wall's skin and its load)."""
+    outer = _rectangle(rng, h, w, cy, cx)
+    eroded = outer.copy()
+    eroded[1:-1, 1:-1] = np.minimum.reduce([outer[:-2, 1:-1], outer[2:, 1:-1], outer[1:-1, :-2], outer[1:-1, 2:], outer[1:-1, 1:-1]])
+    return (outer - eroded) * rng.uniform(1.5, 4.0) + eroded * rng.uniform(0.2, 1.0)
+
+
+SHAPES = (_ellipse, _noise_blob, _polygon, _rectangle, _cluster, _shell)
 # Transformed value above which a pixel holds material (air is ~0.015 after the log transform).
 MATERIAL = 0.04
+# Smallest change the network is asked to find: a 2 % drop in transmitted intensity (delta -ln I = 0.02).
+# Noise after 4x4 averaging is about 0.2 % (air) to 1.5 % (dense parts), so this is at the edge of visibility.
+TARGET_MIN = 0.02 / (LOG_SCALE)
 
 
 def add_anomalies(rng, tile, count):
@@ -88,13 +125,19 @@ def add_anomalies(rng, tile, count):
         else:
             cy, cx = rng.uniform(0, h), rng.uniform(0, w)
         shape = SHAPES[rng.integers(0, len(SHAPES))](rng, h, w, cy, cx)
-        amplitude = math.exp(rng.uniform(math.log(0.12), math.log(3.0)))
+        amplitude = math.exp(rng.uniform(math.log(0.05), math.log(10.0)))
         texture = 1 + rng.uniform(0, 0.4) * smooth_noise(rng, h, w, rng.uniform(2, 8))
         delta += amplitude * shape * texture
     intensity = np.exp(-tile.astype(np.float64) * LOG_SCALE) * SCALE
     changed = np.maximum(intensity - DARK, 0) * np.exp(-delta) + DARK
-    out = np.clip(-np.log(np.maximum(changed, 1.0) / SCALE) / LOG_SCALE, 0, 1).astype(np.float32)
-    # Quantum noise on the added part is small after 4x4 averaging; a light jitter keeps texture honest.
-    out += (delta > 0) * rng.normal(0, 0.0015, size=(h, w)).astype(np.float32)
-    target = ((out - tile) > 0.006).astype(np.float32)
-    return out, target
+    clean = np.clip(-np.log(np.maximum(changed, 1.0) / SCALE) / LOG_SCALE, 0, 1).astype(np.float32)
+    target = ((clean - tile) > TARGET_MIN).astype(np.float32)
+    # Fewer counts mean more relative quantum noise: add the missing variance (detector variance 4*I + 36
+    # counts^2 per raw pixel, averaged over the DOWNSAMPLE x DOWNSAMPLE block), so added material has the noise
+    # texture it would have.
+    def log_variance(counts):
+        counts = np.maximum(counts, 1.0)
+        return (4 * counts + 36) / (counts * counts) / (DOWNSAMPLE * DOWNSAMPLE)
+    extra = np.maximum(log_variance(changed) - log_variance(intensity), 0)
+    out = clean + (np.sqrt(extra) / LOG_SCALE * rng.standard_normal(size=(h, w))).astype(np.float32)
+    return np.clip(out, 0, 1), target

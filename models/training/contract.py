@@ -12,6 +12,7 @@ from PIL import Image
 
 SCALE = 65535.0
 LOG_SCALE = math.log(SCALE)
+# Radiograph pixels per network pixel along each axis.
 DOWNSAMPLE = 4
 TILE_H = 256
 TILE_W = 512

@@ -18,7 +18,6 @@ import augment
 import contract
 from network import PatchSeg
 
-CROP_H, CROP_W = 128, 192
 
 
 def load_planes(directory, limit):
@@ -28,17 +27,17 @@ def load_planes(directory, limit):
     return files, planes
 
 
-def sample_batch(rng, planes, batch):
+def sample_batch(rng, planes, batch, crop_h, crop_w):
     xs, ys = [], []
     for _ in range(batch):
         plane = planes[rng.integers(0, len(planes))]
         h, w = plane.shape
         for _ in range(6):
             # Prefer crops that show some vehicle: mostly-air crops teach little.
-            y = rng.integers(0, max(1, h - CROP_H + 1))
-            x = rng.integers(0, max(1, w - CROP_W + 1))
-            tile = np.full((CROP_H, CROP_W), contract.LUT[65535], dtype=np.float32)
-            part = plane[y:y + CROP_H, x:x + CROP_W].astype(np.float32)
+            y = rng.integers(0, max(1, h - crop_h + 1))
+            x = rng.integers(0, max(1, w - crop_w + 1))
+            tile = np.full((crop_h, crop_w), contract.LUT[65535], dtype=np.float32)
+            part = plane[y:y + crop_h, x:x + crop_w].astype(np.float32)
             tile[:part.shape[0], :part.shape[1]] = part
             if (tile > augment.MATERIAL).mean() > 0.25:
                 break
@@ -69,6 +68,7 @@ def main():
     parser.add_argument("--minutes", type=float, default=30, help="wall-clock cap on the training loop (a safety net)")
     parser.add_argument("--stop-at", type=int, default=0, help="stop after this step while keeping the --steps schedule (reproduces a capped run exactly)")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--crop", default="128x192", help="training crop HxW in network-input pixels")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N images")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--init", default=None, help="start from this checkpoint (fine-tuning stage)")
@@ -79,6 +79,7 @@ def main():
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     started = time.time()
+    crop_h, crop_w = (int(v) for v in args.crop.split("x"))
     files, planes = load_planes(args.train, args.limit)
     print(f"loaded {len(files)} normal radiographs in {time.time() - started:.0f} s", flush=True)
 
@@ -94,7 +95,7 @@ def main():
     running = 0.0
     step = 0
     for step in range(1, args.steps + 1):
-        x, y = sample_batch(rng, planes, args.batch)
+        x, y = sample_batch(rng, planes, args.batch, crop_h, crop_w)
         net.train()
         loss = loss_fn(net(x), y)
         optimiser.zero_grad()
