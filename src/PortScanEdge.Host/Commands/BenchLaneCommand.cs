@@ -31,26 +31,57 @@ internal static class BenchLaneCommand
         var vehicles = new Option<int>("--vehicles") { Description = "Vehicles to measure.", DefaultValueFactory = _ => 20 };
         var width = new Option<int?>("--width") { Description = "Radiograph width, pixels (default: the config's simulation.image_width)." };
         var height = new Option<int?>("--height") { Description = "Radiograph height, pixels (default: the config's simulation.image_height)." };
+        var interval = new Option<TimeSpan>("--interval")
+        {
+            Description = "Time between vehicles, a duration with its unit (e.g. 2s). The simulated scanner renders each radiograph on this machine's cores (a real scanner has its own computer), so vehicles closer than a scan's analysis make the simulator compete with the gateway it measures.",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (Durations.TryParse(text, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"--interval: '{text}' is not a duration (e.g. 500ms, 2s)");
+                return default;
+            },
+        };
+        var warmup = new Option<int>("--warmup") { Description = "Vehicles per lane run first and not measured (the first scans run code the JIT has not optimised yet).", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every figure as the last stdout line." };
         var command = new Command(name, "Measure scan-complete-to-record latency on the simulated lane, split into model time and the rest. Example: portscan-edge bench lane --vehicles 30 --json")
         {
-            config, vehicles, width, height, json,
+            config, vehicles, width, height, interval, warmup, json,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetRequiredValue(config),
             parseResult.GetValue(vehicles),
             parseResult.GetValue(width),
             parseResult.GetValue(height),
+            parseResult.GetValue(interval),
+            parseResult.GetValue(warmup),
             parseResult.GetValue(json),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, int vehicles, int? width, int? height, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string configPath, int vehicles, int? width, int? height, TimeSpan interval, int warmup, bool json, CancellationToken cancellationToken)
     {
+        if (warmup < 0)
+        {
+            await Console.Error.WriteLineAsync("error: --warmup must be 0 or more").ConfigureAwait(false);
+            return ExitCodes.UsageOrConfig;
+        }
+
         if (vehicles < 1)
         {
             await Console.Error.WriteLineAsync("error: --vehicles must be at least 1").ConfigureAwait(false);
+            return ExitCodes.UsageOrConfig;
+        }
+
+        if (interval < TimeSpan.FromMilliseconds(100))
+        {
+            await Console.Error.WriteLineAsync("error: --interval must be at least 100ms").ConfigureAwait(false);
             return ExitCodes.UsageOrConfig;
         }
 
@@ -72,7 +103,7 @@ internal static class BenchLaneCommand
         }
 
         options.Simulation.Enabled = true;
-        options.Simulation.VehicleInterval = TimeSpan.FromSeconds(1);
+        options.Simulation.VehicleInterval = interval;
         options.Simulation.OperatorDecisionDelay = TimeSpan.FromMilliseconds(300);
         options.Simulation.FaultRate = 0;
         options.Simulation.ImageWidth = width ?? options.Simulation.ImageWidth;
@@ -91,21 +122,22 @@ internal static class BenchLaneCommand
             var notifications = hub.Subscribe();
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var closed = 0;
+            var toClose = vehicles + (warmup * options.Lanes.Count);
             await foreach (var notification in notifications.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (notification is TransactionNotification { Closed: true } done)
                 {
                     closed++;
                     await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"[{closed}/{vehicles}] {done.LaneId} {done.Transaction.Id} {done.Transaction.Outcome} score {done.Transaction.Analysis?.Score:0.000}")).ConfigureAwait(false);
-                    if (closed >= vehicles)
+                        $"[{closed}/{toClose}] {done.LaneId} {done.Transaction.Id} {done.Transaction.Outcome} score {done.Transaction.Analysis?.Score:0.000}")).ConfigureAwait(false);
+                    if (closed >= toClose)
                     {
                         break;
                     }
                 }
             }
 
-            var samples = registry.Lanes.SelectMany(l => l.Statistics.PipelineSamples()).ToList();
+            var samples = registry.Lanes.SelectMany(l => l.Statistics.PipelineSamples().Skip(warmup)).ToList();
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             if (samples.Count == 0)
             {
@@ -120,6 +152,7 @@ internal static class BenchLaneCommand
             var figures = new Dictionary<string, object>
             {
                 ["vehicles"] = closed,
+                ["warmup_vehicles_per_lane"] = warmup,
                 ["scans_measured"] = samples.Count,
                 ["image_width"] = options.Simulation.ImageWidth,
                 ["image_height"] = options.Simulation.ImageHeight,
