@@ -202,11 +202,15 @@ public sealed class RadiographDetector : IRadiographDetector
         }
 
         var postStart = Stopwatch.GetTimestamp();
-        w.Stitcher.Finish();
+        var peak = w.Stitcher.Finish();
         var threshold = Threshold;
-        var regions = w.Regions.Find(
-            w.Stitcher.Map, reducedWidth, reducedHeight, (float)contract.PixelThreshold, contract.Downsample,
-            w.Primary.Width, w.Primary.Height, options.MaxRegions, options.MinRegionArea);
+
+        // No map pixel reaches the pixel threshold (the usual case for a clear scan): no region to label.
+        IReadOnlyList<RegionOfInterest> regions = peak >= (float)contract.PixelThreshold
+            ? w.Regions.Find(
+                w.Stitcher.Map, reducedWidth, reducedHeight, (float)contract.PixelThreshold, contract.Downsample,
+                w.Primary.Width, w.Primary.Height, options.MaxRegions, options.MinRegionArea)
+            : [];
         HeatMap? heatMap = request.IncludeHeatMap
             ? new HeatMap(reducedWidth, reducedHeight, contract.Downsample, w.Stitcher.Map.ToArray())
             : null;

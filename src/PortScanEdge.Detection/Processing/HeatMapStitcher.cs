@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PortScanEdge.Detection.Processing;
 
 /// <summary>
@@ -39,13 +41,22 @@ public sealed class HeatMapStitcher
     {
         var copyWidth = Math.Min(tileWidth, Width - originX);
         var copyHeight = Math.Min(tileHeight, Height - originY);
+        var one = Vector<float>.One;
+        var lanes = Vector<float>.Count;
         for (var y = 0; y < copyHeight; y++)
         {
             var source = tile.Slice(y * tileWidth, copyWidth);
             var at = ((originY + y) * Width) + originX;
             var sums = sum.AsSpan(at, copyWidth);
             var weights = weight.AsSpan(at, copyWidth);
-            for (var x = 0; x < copyWidth; x++)
+            var x = 0;
+            for (; x <= copyWidth - lanes; x += lanes)
+            {
+                (new Vector<float>(sums[x..]) + new Vector<float>(source[x..])).CopyTo(sums[x..]);
+                (new Vector<float>(weights[x..]) + one).CopyTo(weights[x..]);
+            }
+
+            for (; x < copyWidth; x++)
             {
                 sums[x] += source[x];
                 weights[x] += 1f;
@@ -57,19 +68,39 @@ public sealed class HeatMapStitcher
     public float Finish()
     {
         var length = Width * Height;
+        if (length == 0)
+        {
+            return 0f;
+        }
+
         var sums = sum.AsSpan(0, length);
         var weights = weight.AsSpan(0, length);
+        var lanes = Vector<float>.Count;
+        var peaks = new Vector<float>(float.NegativeInfinity);
+        var i = 0;
+        for (; i <= length - lanes; i += lanes)
+        {
+            // Every map pixel lies under at least one tile (the plan covers the map), so the weight is never 0 here;
+            // the select keeps an uncovered pixel at 0 rather than NaN all the same.
+            var w = new Vector<float>(weights[i..]);
+            var value = Vector.ConditionalSelect(Vector.GreaterThan(w, Vector<float>.Zero), new Vector<float>(sums[i..]) / w, Vector<float>.Zero);
+            value.CopyTo(sums[i..]);
+            peaks = Vector.Max(peaks, value);
+        }
+
         var peak = float.NegativeInfinity;
-        for (var i = 0; i < length; i++)
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            peak = Math.Max(peak, peaks[lane]);
+        }
+
+        for (; i < length; i++)
         {
             var value = weights[i] > 0 ? sums[i] / weights[i] : 0f;
             sums[i] = value;
-            if (value > peak)
-            {
-                peak = value;
-            }
+            peak = Math.Max(peak, value);
         }
 
-        return length == 0 ? 0f : peak;
+        return peak;
     }
 }

@@ -105,16 +105,28 @@ public sealed class Preprocessor
             var target = plane.AsSpan(ry * reducedWidth, reducedWidth);
             var fullCount = rows * (uint)d;
             var half = fullCount / 2;
-            for (var rx = 0; rx < fullColumns; rx++)
+            if (d == 4 && rows == 4)
             {
-                var block = acc.Slice(rx * d, d);
-                uint sum = 0;
-                foreach (var column in block)
+                // The common case (downsample 4, a full block of rows): 16 values, so the rounded mean is a shift.
+                for (var rx = 0; rx < fullColumns; rx++)
                 {
-                    sum += column;
+                    var at = rx * 4;
+                    target[rx] = lut[(acc[at] + acc[at + 1] + acc[at + 2] + acc[at + 3] + 8) >> 4];
                 }
+            }
+            else
+            {
+                for (var rx = 0; rx < fullColumns; rx++)
+                {
+                    var block = acc.Slice(rx * d, d);
+                    uint sum = 0;
+                    foreach (var column in block)
+                    {
+                        sum += column;
+                    }
 
-                target[rx] = lut[(sum + half) / fullCount];
+                    target[rx] = lut[(sum + half) / fullCount];
+                }
             }
 
             if (fullColumns < reducedWidth)
