@@ -25,6 +25,9 @@ public sealed partial class LaneRuntime
     /// <summary>How often time-outs are checked.</summary>
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
 
+    // Written by the event loop after each event, read by the tick loop: whether the machine has a timeout pending.
+    private volatile bool _deadlinePending;
+
     private readonly LaneContext _context;
     private readonly IScanner _scanner;
     private readonly IReadOnlyList<IPlateReader> _readers;
@@ -152,6 +155,8 @@ public sealed partial class LaneRuntime
         {
             Execute(effect);
         }
+
+        _deadlinePending = _machine.Deadline != DateTimeOffset.MaxValue;
     }
 
     private void Execute(LaneEffect effect)
@@ -435,7 +440,11 @@ public sealed partial class LaneRuntime
         using var timer = new PeriodicTimer(TickInterval, _time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
-            Post(new Tick(_time.GetUtcNow()));
+            // Ticks only enforce timeouts: an idle lane (nothing pending) is left asleep.
+            if (_deadlinePending)
+            {
+                Post(new Tick(_time.GetUtcNow()));
+            }
         }
     }
 
