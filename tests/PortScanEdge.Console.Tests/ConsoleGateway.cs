@@ -64,7 +64,7 @@ public sealed class ConsoleGateway : IAsyncLifetime
             .ReplaceLineStarting("  credentials_file: ", $"  credentials_file: {credentials}")
             // The demo model refers few synthetic vehicles at this size; a low threshold makes (nearly) every
             // vehicle an alert, so a referred vehicle is always waiting for the console.
-            + "\ndetection:\n  threshold: 0.05\n");
+            .ReplaceLineStarting("detection:", "detection:\n  threshold: 0.05"));
         var loaded = ConfigLoader.LoadFile(_config.Path);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         _host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
