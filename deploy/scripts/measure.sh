@@ -4,16 +4,19 @@
 #   cold start to ready  from exec to the first 200 from /readyz (devices connected, model loaded, broker up)
 #   RSS under load       peak VmRSS while a vehicle arrives every second
 #   idle CPU             CPU time / wall time with the three serial ports open and no vehicle, after settling
-# Usage: deploy/scripts/measure.sh [--bin DIR] [--runs N] [--load-seconds S] [--idle-seconds S]
+#                        (--settle-seconds, default 60: the first half-minute still has the JIT's background
+#                        tier-1 compilation and start-up work, which is not what an idle gateway costs)
+# Usage: deploy/scripts/measure.sh [--bin DIR] [--runs N] [--load-seconds S] [--idle-seconds S] [--settle-seconds S]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="$root/artifacts/publish/linux-x64"; runs=3; load_seconds=60; idle_seconds=30
+bin="$root/artifacts/publish/linux-x64"; runs=3; load_seconds=60; idle_seconds=60; settle_seconds=60
 while (($# > 0)); do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --load-seconds) load_seconds="$2"; shift 2 ;;
     --idle-seconds) idle_seconds="$2"; shift 2 ;;
+    --settle-seconds) settle_seconds="$2"; shift 2 ;;
     *) echo "measure.sh: unknown argument '$1'" >&2; exit 64 ;;
   esac
 done
@@ -61,11 +64,11 @@ stop
 
 config 1h
 start
-sleep 10
+sleep "$settle_seconds"
 t0=$(cpu_ticks); w0=$(now_ms)
 sleep "$idle_seconds"
 t1=$(cpu_ticks); w1=$(now_ms)
 hz=$(getconf CLK_TCK)
-awk -v t=$((t1 - t0)) -v hz="$hz" -v ms=$((w1 - w0)) 'BEGIN { printf "idle CPU, 3 serial ports open: %.2f %% of one core over %.0f s\n", 100 * (t / hz) / (ms / 1000), ms / 1000 }'
+awk -v t=$((t1 - t0)) -v hz="$hz" -v ms=$((w1 - w0)) -v settle="$settle_seconds" 'BEGIN { printf "idle CPU, 3 serial ports open: %.2f %% of one core over %.0f s (after %d s settling)\n", 100 * (t / hz) / (ms / 1000), ms / 1000, settle }'
 echo "idle RSS: $(( $(rss_kb) / 1024 )) MB"
 stop
