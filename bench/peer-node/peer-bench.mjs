@@ -34,7 +34,13 @@ const session = await ort.InferenceSession.create(args.model, {
   executionMode: 'sequential',
 });
 const meta = readMetadata(args.model);
-const tile = Number(meta['portscan.input_height'] ?? 256);
+const tileH = Number(meta['portscan.input_height'] ?? 256);
+const tileW = Number(meta['portscan.input_width'] ?? tileH);
+const channels = Number(meta['portscan.channels'] ?? 3);
+if (channels !== 1 && channels !== 3) {
+  console.error(`peer-bench: the model takes ${channels} channels; the peer feeds one grey image (1 channel, or replicated into 3)`);
+  process.exit(2);
+}
 const downsample = Number(meta['portscan.downsample'] ?? 1);
 const overlap = Number(meta['portscan.tile_overlap'] ?? 0);
 const scale = Number(meta['portscan.pixel_scale'] ?? 65535);
@@ -84,7 +90,7 @@ function readMetadata(path) {
   return result;
 }
 
-function positions(length) {
+function positions(length, tile) {
   if (length <= tile) return [0];
   const stride = tile - overlap;
   const count = Math.ceil((length - tile) / stride) + 1;
@@ -109,8 +115,8 @@ async function analyse(file) {
     const v = raw[i];
     plane[i] = logTransform ? Math.min(1, Math.max(0, -Math.log(Math.max(v, 1) / scale) / lnScale)) : v / scale;
   }
-  const xs = positions(width);
-  const ys = positions(height);
+  const xs = positions(width, tileW);
+  const ys = positions(height, tileH);
   const origins = [];
   for (const y of ys) for (const x of xs) origins.push([x, y]);
   const sum = new Float32Array(width * height);
@@ -118,26 +124,26 @@ async function analyse(file) {
   let score = -Infinity;
   let preprocessMs = performance.now() - t1;
   let inferMs = 0;
-  const tileLength = tile * tile;
+  const tileLength = tileH * tileW;
   for (let first = 0; first < origins.length; first += args.batch) {
     const tp = performance.now();
-    const input = new Float32Array(args.batch * 3 * tileLength);
+    const input = new Float32Array(args.batch * channels * tileLength);
     const count = Math.min(args.batch, origins.length - first);
     for (let s = 0; s < count; s++) {
       const [ox, oy] = origins[first + s];
-      for (let c = 0; c < 3; c++) {
-        const base = (s * 3 + c) * tileLength;
-        for (let y = 0; y < tile; y++) {
-          for (let x = 0; x < tile; x++) {
+      for (let c = 0; c < channels; c++) {
+        const base = (s * channels + c) * tileLength;
+        for (let y = 0; y < tileH; y++) {
+          for (let x = 0; x < tileW; x++) {
             const sx = ox + x;
             const sy = oy + y;
-            input[base + y * tile + x] = sx < width && sy < height ? plane[sy * width + sx] : 0;
+            input[base + y * tileW + x] = sx < width && sy < height ? plane[sy * width + sx] : 0;
           }
         }
       }
     }
     const ti = performance.now();
-    const out = await session.run({ input: new ort.Tensor('float32', input, [args.batch, 3, tile, tile]) });
+    const out = await session.run({ input: new ort.Tensor('float32', input, [args.batch, channels, tileH, tileW]) });
     const tr = performance.now();
     preprocessMs += ti - tp;
     inferMs += tr - ti;
@@ -146,10 +152,10 @@ async function analyse(file) {
     for (let s = 0; s < count; s++) {
       score = Math.max(score, scores[s]);
       const [ox, oy] = origins[first + s];
-      for (let y = 0; y < tile && oy + y < height; y++) {
-        for (let x = 0; x < tile && ox + x < width; x++) {
+      for (let y = 0; y < tileH && oy + y < height; y++) {
+        for (let x = 0; x < tileW && ox + x < width; x++) {
           const at = (oy + y) * width + ox + x;
-          sum[at] += maps[s * tileLength + y * tile + x];
+          sum[at] += maps[s * tileLength + y * tileW + x];
           weight[at] += 1;
         }
       }
