@@ -256,8 +256,8 @@ public sealed class LaneStateMachine
     /// <summary>
     /// Closes the record awaiting a decision as <see cref="TransactionOutcome.RescanRequested"/> (so everything it
     /// holds is recorded, published and audited as it is) and opens the next one for the same vehicle, still in
-    /// the lane behind the closed barrier: same plate reads, linked by <see cref="VehicleTransaction.RescanOf"/>,
-    /// straight to scanning.
+    /// the lane behind the closed barrier: same plate reads and radiation status, linked by
+    /// <see cref="VehicleTransaction.RescanOf"/>, straight to scanning; its result always goes to an operator.
     /// </summary>
     private void Rescan(RescanRequested rescan)
     {
@@ -277,7 +277,8 @@ public sealed class LaneStateMachine
             Outcome = null,
             Failure = null,
             OutcomeDetail = string.Empty,
-            Radiation = !_context.HasRadiationMonitor ? RadiationStatus.Unknown : RadiationAlarm ? RadiationStatus.Alarm : RadiationStatus.Clear,
+            // An alarm raised while the vehicle passed stays with it: the monitor may be quiet now it stands still.
+            Radiation = previous.Radiation == RadiationStatus.Alarm || RadiationAlarm ? RadiationStatus.Alarm : previous.Radiation,
             ScanAttempt = previous.ScanAttempt + 1,
             RescanOf = previous.Id,
         };
@@ -410,6 +411,13 @@ public sealed class LaneStateMachine
         if (transaction.PlateReads.Count == 0)
         {
             reasons.Add(ReferralReason.NoPlateRead);
+        }
+
+        if (transaction.RescanOf is not null)
+        {
+            // A re-scan never clears a vehicle by itself: otherwise asking for scans until one comes out clear
+            // would release it with nobody deciding.
+            reasons.Add(ReferralReason.Rescanned);
         }
 
         transaction = transaction with { Hotlist = hit, ReferralReasons = reasons };

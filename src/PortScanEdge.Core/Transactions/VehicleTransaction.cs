@@ -232,6 +232,9 @@ public enum ReferralReason
 
     /// <summary>A step failed (scan, image integrity, analysis, e-stop...): see the outcome detail.</summary>
     StepFailed,
+
+    /// <summary>The vehicle was scanned again at the control room's request: an operator decides, whatever the new scan shows (releasing it is an override).</summary>
+    Rescanned,
 }
 
 /// <summary>A release or referral decision.</summary>

@@ -165,15 +165,37 @@ public class LaneStateMachineTests
         Assert.Contains(effects, e => e is StartScan start && start.TransactionId == second.Id);
         Assert.True(effects.ToList().FindIndex(e => e is TransactionClosed) < effects.ToList().FindIndex(e => e is StartScan));
 
-        // The re-scan is clear this time: released by policy, and the vehicle leaves under the second record.
+        // The re-scan is clear this time, yet a re-scan never releases by itself: an operator decides, and the
+        // vehicle leaves under the second record.
         lane.Handle(new ScanStartConfirmed(At(11), second.Id));
         lane.Handle(new ScanFinished(At(15), second.Id, Scan(), Verified: true, string.Empty));
         lane.Handle(new AnalysisFinished(At(16), second.Id, Analysis(0.1)));
+        Assert.Equal(LaneState.AwaitingDecision, lane.State);
+        Assert.Equal([ReferralReason.Rescanned], lane.Current!.ReferralReasons);
+        lane.Handle(new OperatorDecided(At(17), second.Id, new DecisionRecord(DecisionAction.Release, "op-7", At(17), "second scan clear, seal checked", true, "sup-1")));
         Assert.Equal(LaneState.Releasing, lane.State);
         lane.Handle(new ExitLoopChanged(At(18), true));
         var released = Assert.Single(lane.Handle(new ExitLoopChanged(At(19), false)).OfType<TransactionClosed>()).Transaction;
         Assert.Equal(TransactionOutcome.Released, released.Outcome);
         Assert.Equal(first, released.RescanOf);
+    }
+
+    [Fact]
+    public void Rescan_RadiationAlarmDuringPassage_StaysWithTheVehicle()
+    {
+        var lane = Create();
+        var first = ToAnalysing(lane);
+        lane.Handle(new RadiationAlarmChanged(At(5.5), true));
+        lane.Handle(new AnalysisFinished(At(6), first, Analysis(0.1)));
+        lane.Handle(new RadiationAlarmChanged(At(7), false));
+
+        lane.Handle(new RescanRequested(At(8), first, "control-room"));
+
+        Assert.Equal(RadiationStatus.Alarm, lane.Current!.Radiation);
+        lane.Handle(new ScanStartConfirmed(At(9), lane.Current.Id));
+        lane.Handle(new ScanFinished(At(12), lane.Current.Id, Scan(), Verified: true, string.Empty));
+        lane.Handle(new AnalysisFinished(At(13), lane.Current.Id, Analysis(0.1)));
+        Assert.Equal([ReferralReason.RadiationAlarm, ReferralReason.Rescanned], lane.Current.ReferralReasons);
     }
 
     [Fact]
