@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -53,14 +51,10 @@ public sealed class ConsoleGateway : IAsyncLifetime
             OperatorCredentials.Format(OperatorCredentials.Create(SupervisorId, OperatorRole.Supervisor, SupervisorPin, 10_000)),
         ]);
 
-        var webPort = FreePort();
-        var mqttPort = FreePort();
         _config = TempConfig.IsolatedDemo(text => text
             .ReplaceLineStarting("  vehicle_interval: ", "  vehicle_interval: 2s\n  operator_decision_delay: 0s\n  image_width: 1024\n  image_height: 512")
             .ReplaceLineStarting("  anomaly_rate: ", "  anomaly_rate: 0.95")
             .ReplaceLineStarting("  fault_rate: ", "  fault_rate: 0")
-            .ReplaceLineStarting("  embedded_port: ", $"  embedded_port: {mqttPort}")
-            .ReplaceLineStarting("  port: ", $"  port: {webPort}")
             .ReplaceLineStarting("  credentials_file: ", $"  credentials_file: {credentials}")
             // The demo model refers few synthetic vehicles at this size; a low threshold makes (nearly) every
             // vehicle an alert, so a referred vehicle is always waiting for the console.
@@ -70,7 +64,7 @@ public sealed class ConsoleGateway : IAsyncLifetime
         _host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
         Hub = _host.Services.GetRequiredService<LaneHub>();
         await _host.StartAsync();
-        BaseAddress = new Uri($"http://127.0.0.1:{webPort}/");
+        BaseAddress = new Uri($"http://127.0.0.1:{_config.WebPort}/");
 
         Directory.CreateDirectory(ScreenshotDirectory);
         _playwright = await Playwright.CreateAsync();
@@ -141,13 +135,6 @@ public sealed class ConsoleGateway : IAsyncLifetime
         }
 
         throw new InvalidOperationException("the hub completed");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -24,7 +24,7 @@ public sealed partial class RescanCommandTests
             .Replace("  broker: embedded\n", "  broker: embedded\n  commands: { allowed_senders: [control-room] }\n", StringComparison.Ordinal)
             .Replace("vehicle_interval: 6s", "vehicle_interval: 60s\n  operator_decision_delay: 60s", StringComparison.Ordinal)
             .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal));
-        var port = EmbeddedPort().Match(File.ReadAllText(config.Path)).Groups[1].Value;
+        var port = config.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var gateway = CliProcess.Start(["run", "--config", config.Path]);
         await gateway.WaitForOutputAsync("lane-1: ALERT ", Patience);
         var first = Alerts(gateway.Stdout).Single();
@@ -72,7 +72,4 @@ public sealed partial class RescanCommandTests
 
     [GeneratedRegex(@"lane-1: ALERT (\w+):")]
     private static partial Regex AlertLine();
-
-    [GeneratedRegex(@"embedded_port: (\d+)")]
-    private static partial Regex EmbeddedPort();
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace PortScanEdge.Host.Tests.Operations;
 
@@ -7,7 +6,7 @@ namespace PortScanEdge.Host.Tests.Operations;
 /// The periodic health summary over MQTT: the real gateway runs the demo lane with its embedded broker, and a
 /// stock <c>mosquitto_sub</c> (as a fleet dashboard would) reads the retained summary.
 /// </summary>
-public sealed partial class HealthSummaryTests
+public sealed class HealthSummaryTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -15,7 +14,7 @@ public sealed partial class HealthSummaryTests
     public async Task DemoLane_HealthSummary_ReadyWithEveryCheckAndRetained()
     {
         using var config = TempConfig.IsolatedDemo(text => text.Replace("  broker: embedded\n", "  broker: embedded\n  telemetry_interval: 1s\n", StringComparison.Ordinal));
-        var port = EmbeddedPort().Match(File.ReadAllText(config.Path)).Groups[1].Value;
+        var port = config.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var gateway = CliProcess.Start(["run", "--config", config.Path]);
         await gateway.WaitForOutputAsync("lane(s) running", Patience);
         const string topic = "portscan/v1/demo-port/gw-demo/health";
@@ -40,7 +39,4 @@ public sealed partial class HealthSummaryTests
         Assert.True(exit == 0, $"mosquitto_sub exit {exit}: {stderr}");
         Assert.StartsWith("1 {", stdout, StringComparison.Ordinal);
     }
-
-    [GeneratedRegex(@"embedded_port: (\d+)")]
-    private static partial Regex EmbeddedPort();
 }
