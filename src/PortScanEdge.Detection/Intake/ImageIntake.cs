@@ -229,7 +229,7 @@ public sealed class ImageIntake : IDisposable
         var decode = Task.Factory.StartNew(() => DecodeWithImageSharp(copy, header), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (Task.WaitAny([decode], limits.DecodeTimeout) < 0)
         {
-            _ = decode.ContinueWith(static t => t.Result.Image?.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = decode.ContinueWith(static t => t.Result.Image?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return new Rejection(RejectionKind.DecodeTimeout, Invariant($"decoding was still running after the {limits.DecodeTimeout.TotalMilliseconds:F0} ms bound (detection.decode_timeout); the file is refused"));
         }
 
