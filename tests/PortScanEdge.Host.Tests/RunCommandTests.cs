@@ -21,18 +21,8 @@ public class RunCommandTests
 
         gateway.Signal(signal);
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
+
         Assert.Equal(0, exitCode);
-
-        // The last lines written before exit can reach the reader's line events after the exit is observed
-        // (seen once in a full local run: exit code 0 without the closing line); wait for it a moment, then assert.
-        try
-        {
-            await gateway.WaitForOutputAsync("Gateway stopped", TimeSpan.FromSeconds(5));
-        }
-        catch (TimeoutException)
-        {
-        }
-
         Assert.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", gateway.Stdout, StringComparison.Ordinal);
         Assert.Contains("Gateway stopped", gateway.Stdout, StringComparison.Ordinal);
     }
