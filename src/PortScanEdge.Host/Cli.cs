@@ -75,7 +75,15 @@ internal static class Cli
 
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // System.CommandLine gives a command 2 s after Ctrl+C/SIGTERM before it returns on its own; the gateway's
+            // graceful shutdown may take up to GatewayHost.ShutdownTimeout, and cutting it short lost the last
+            // steps (and the closing log line) on a loaded machine. Give it that bound plus a margin.
+            var invocation = new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = Hosting.GatewayHost.ShutdownTimeout + TimeSpan.FromSeconds(2),
+            };
+            return await parseResult.InvokeAsync(invocation).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
