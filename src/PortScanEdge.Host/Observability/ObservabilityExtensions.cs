@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +22,7 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddPortScanEdgeObservability(this IServiceCollection services)
     {
         services.AddMetrics();
-        services.TryAddSingleton(_ => new PrometheusExporter());
+        services.TryAddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<GatewayHealth>();
         services.TryAddSingleton<Messaging.Contracts.IGatewayHealthSource, GatewayHealthSource>();

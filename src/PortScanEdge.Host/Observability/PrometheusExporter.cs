@@ -28,14 +28,20 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<Instrument, Series> _series = [];
     private readonly string _meterPrefix;
+    private readonly IMeterFactory? _scope;
 
-    /// <summary>Starts listening to meters whose name starts with <paramref name="meterPrefix"/>.</summary>
-    public PrometheusExporter(string meterPrefix = "PortScanEdge.")
+    /// <summary>
+    /// Starts listening to meters whose name starts with <paramref name="meterPrefix"/> and, when
+    /// <paramref name="scope"/> is given, only to those that factory created — the host's own, so that two
+    /// gateways in one process (tests, or a host restarted in place) never mix their series under one name.
+    /// </summary>
+    public PrometheusExporter(IMeterFactory? scope = null, string meterPrefix = "PortScanEdge.")
     {
+        _scope = scope;
         _meterPrefix = meterPrefix;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal))
+            if (instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal) && (_scope is null || ReferenceEquals(instrument.Meter.Scope, _scope)))
             {
                 lock (_gate)
                 {

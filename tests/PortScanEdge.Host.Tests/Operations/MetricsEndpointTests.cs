@@ -32,14 +32,17 @@ public sealed partial class MetricsEndpointTests
         var loaded = ConfigLoader.LoadFile(config.Path);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
 
-        // Await the gateway's own measurements (no sleeping): N vehicles closed and at least one alert.
+        // Await the gateway's own measurements (no sleeping): N vehicles closed and at least one alert. Only this
+        // host's meters count: other tests run gateways in the same process.
+        using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
         var vehiclesSeen = 0;
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var alerted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == GatewayMetrics.MeterName && instrument.Name is "portscan_edge.lane.vehicles" or "portscan_edge.lane.alerts")
+            if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Meter.Name == GatewayMetrics.MeterName && instrument.Name is "portscan_edge.lane.vehicles" or "portscan_edge.lane.alerts")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -62,7 +65,6 @@ public sealed partial class MetricsEndpointTests
         });
         listener.Start();
 
-        using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
         await host.StartAsync();
         try
         {
@@ -72,7 +74,10 @@ public sealed partial class MetricsEndpointTests
             using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
             Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
             Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
-            var samples = Parse(await response.Content.ReadAsStringAsync());
+            var text = await response.Content.ReadAsStringAsync();
+            var typeLines = text.Split('\n').Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(typeLines.Count, typeLines.Distinct(StringComparer.Ordinal).Count());
+            var samples = Parse(text);
 
             var vehicles = Sum(samples, "portscan_edge_lane_vehicles_total", "lane=\"lane-1\"");
             Assert.InRange(vehicles, Vehicles, 1000);
