@@ -75,14 +75,15 @@ internal static class Cli
 
         try
         {
-            // System.CommandLine gives a command 2 s after Ctrl+C/SIGTERM before it returns on its own; the gateway's
-            // graceful shutdown may take up to GatewayHost.ShutdownTimeout, and cutting it short lost the last
-            // steps (and the closing log line) on a loaded machine. Give it that bound plus a margin.
-            var invocation = new InvocationConfiguration
+            // `run` leaves signals to the gateway host (GatewayLifetime: a graceful stop within the host's shutdown
+            // timeout, never mid-start); System.CommandLine's own handling would return 2 s after the signal and cut
+            // that stop short. The other commands keep it: Ctrl+C cancels their token.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+            if (parseResult.CommandResult.Command.Name == "run" && parseResult.CommandResult.Command.Parents.FirstOrDefault() is RootCommand)
             {
-                EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = Hosting.GatewayHost.ShutdownTimeout + TimeSpan.FromSeconds(2),
-            };
+                invocation.ProcessTerminationTimeout = null;
+            }
+
             return await parseResult.InvokeAsync(invocation).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "systemd watchdog enabled: pinging every {IntervalMilliseconds} ms")]
     public static partial void WatchdogEnabled(ILogger logger, double intervalMilliseconds);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "{Reason} while starting: the gateway stops as soon as it has finished starting")]
+    public static partial void StopWhileStarting(ILogger logger, string reason);
 }

@@ -22,9 +22,32 @@ public class RunCommandTests
         gateway.Signal(signal);
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
 
-        Assert.Equal(0, exitCode);
-        Assert.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", gateway.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Gateway stopped", gateway.Stdout, StringComparison.Ordinal);
+        var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
+        Assert.True(exitCode == 0, output);
+        Assert.True(gateway.Stdout.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
+    }
+
+    [Fact]
+    public async Task Run_SignalWhileStarting_StopsWhatStartedGracefully()
+    {
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path]);
+        // The first line of the start, well before the model, the lanes and the listeners are up.
+        await gateway.WaitForOutputAsync("starting: site demo-port", StartTimeout);
+
+        gateway.Signal(SigTerm);
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
+        Assert.True(exitCode == 0, output);
+        Assert.True(gateway.Stdout.Contains("SIGTERM while starting: the gateway stops as soon as it has finished starting", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stdout.Contains("1 lane(s) running", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stdout.Contains("outputs forced to fail-safe states", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
+        Assert.False(gateway.Stdout.Contains(" crit: ", StringComparison.Ordinal), output);
+        Assert.False(gateway.Stdout.Contains(" fail: ", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stderr.Length == 0, output);
     }
 
     [Fact]
@@ -77,7 +100,7 @@ public class RunCommandTests
     }
 
     [Fact]
-    public async Task Run_UnderSystemdWatchdog_SendsWatchdogPings()
+    public async Task Run_UnderSystemd_NotifiesReadyFeedsTheWatchdogAndNotifiesStopping()
     {
         // Stand in for systemd: a datagram socket named by NOTIFY_SOCKET, as sd_notify(3) describes.
         var socketPath = Path.Combine(Path.GetTempPath(), $"portscan-notify-{Guid.NewGuid():N}.sock");
@@ -91,23 +114,24 @@ public class RunCommandTests
                 new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" });
 
             var buffer = new byte[256];
-            var pings = 0;
+            var received = new List<string>();
             using var timeout = new CancellationTokenSource(StartTimeout);
-            while (pings < 2)
+            while (!received.Contains("READY=1") || received.Count(m => m == "WATCHDOG=1") < 2)
             {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-                if (Encoding.ASCII.GetString(buffer, 0, received) == "WATCHDOG=1")
-                {
-                    pings++;
-                }
+                received.Add(Encoding.ASCII.GetString(buffer, 0, await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)));
             }
 
             Assert.Contains("systemd watchdog enabled: pinging every 200 ms", gateway.Stdout + gateway.Stderr, StringComparison.Ordinal);
 
-            // Stop only once the gateway has fully started (its signal handling is in place by then).
-            await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
             gateway.Signal(SigTerm);
-            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+            while (socket.Available > 0)
+            {
+                received.Add(Encoding.ASCII.GetString(buffer, 0, socket.Receive(buffer)));
+            }
+
+            Assert.Contains("STOPPING=1", received);
+            Assert.True(received.IndexOf("READY=1") < received.IndexOf("STOPPING=1"), string.Join(", ", received));
         }
         finally
         {

@@ -34,7 +34,7 @@ internal static class RunCommand
             logFormat,
             logLevel,
         };
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetAction(async parseResult =>
         {
             var result = ConfigLoader.LoadFile(parseResult.GetRequiredValue(config));
             if (!result.IsValid)
@@ -50,7 +50,10 @@ internal static class RunCommand
                 parseResult.GetValue(logLevel));
             try
             {
-                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                // The host's lifetime handles SIGTERM and Ctrl+C (GatewayLifetime): a stop requested while starting
+                // waits for the start to finish; then the ordinary graceful stop runs.
+                await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+                await host.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (OptionsValidationException ex)
             {

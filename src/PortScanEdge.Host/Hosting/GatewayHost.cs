@@ -68,9 +68,10 @@ internal static class GatewayHost
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
 
-        // Readiness (READY=1) and stopping notifications when run as a Type=notify unit; harmless otherwise.
-        builder.Services.AddSystemd();
+        // Signals stop the gateway gracefully, never mid-start; READY=1 and STOPPING=1 when run as a Type=notify
+        // unit, harmless otherwise (see GatewayLifetime).
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        builder.Services.AddSingleton<IHostLifetime, GatewayLifetime>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<PortScanEdgeOptions>, PortScanEdgeOptionsValidator>();
         builder.Services.AddOptions<PortScanEdgeOptions>()
