@@ -6,6 +6,9 @@ set -euo pipefail
 # Debian packages the tests use: a real broker and clients (messaging), socat (serial emulator ptys),
 # Chromium (operator console), openssl (TLS fixtures), systemd (systemd-analyze verify on the unit).
 packages=(mosquitto mosquitto-clients socat chromium openssl systemd python3)
+# The arm64 build check (Arm64BuildTests, deploy/scripts/arm64-smoke.sh): user-mode emulation, and the arm64
+# C/C++ runtime and OpenSSL from Debian's arm64 architecture.
+packages+=(qemu-user-static libc6:arm64 libstdc++6:arm64 libssl3:arm64)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,6 +21,7 @@ if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
   export DEBIAN_FRONTEND=noninteractive
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -33,7 +33,9 @@ public class RunCommandTests
     {
         using var config = TempConfig.IsolatedDemo();
         using var gateway = CliProcess.Start(["run", "--config", config.Path]);
-        // The first line of the start, well before the model, the lanes and the listeners are up.
+        // The first line of the start, before the model, the lanes and the listeners are up. How far the start has
+        // gone when the signal lands depends on the machine (GatewayLifetimeTests pins the rule itself); either
+        // way the whole gateway starts and then stops gracefully.
         await gateway.WaitForOutputAsync("starting: site demo-port", StartTimeout);
 
         gateway.Signal(SigTerm);
@@ -41,7 +43,6 @@ public class RunCommandTests
 
         var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
         Assert.True(exitCode == 0, output);
-        Assert.True(gateway.Stdout.Contains("SIGTERM while starting: the gateway stops as soon as it has finished starting", StringComparison.Ordinal), output);
         Assert.True(gateway.Stdout.Contains("1 lane(s) running", StringComparison.Ordinal), output);
         Assert.True(gateway.Stdout.Contains("outputs forced to fail-safe states", StringComparison.Ordinal), output);
         Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
