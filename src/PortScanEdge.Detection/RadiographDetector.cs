@@ -166,7 +166,7 @@ public sealed class RadiographDetector : IRadiographDetector
         var reducedWidth = w.Preprocessor.ReducedWidth;
         var reducedHeight = w.Preprocessor.ReducedHeight;
         w.Plan.Plan(reducedWidth, reducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap);
-        w.Stitcher.Begin(reducedWidth, reducedHeight);
+        w.Stitcher.Begin(reducedWidth, reducedHeight, w.Plan);
         var preprocessTicks = Stopwatch.GetTimestamp() - decoded;
         long inferTicks = 0;
         long postTicks = 0;
@@ -178,11 +178,7 @@ public sealed class RadiographDetector : IRadiographDetector
         {
             var inBatch = Math.Min(binding.BatchSize, tiles - first);
             var t0 = Stopwatch.GetTimestamp();
-            for (var slot = 0; slot < inBatch; slot++)
-            {
-                var (x, y) = w.Plan.Origin(first + slot);
-                w.Preprocessor.FillTile(binding.Input, slot, x, y);
-            }
+            w.Preprocessor.FillTiles(binding.Input, w.Plan, first, inBatch);
 
             // Slots past inBatch keep the previous batch's tiles: computed, then ignored below.
             var t1 = Stopwatch.GetTimestamp();
@@ -190,10 +186,10 @@ public sealed class RadiographDetector : IRadiographDetector
             var t2 = Stopwatch.GetTimestamp();
             for (var slot = 0; slot < inBatch; slot++)
             {
-                var (x, y) = w.Plan.Origin(first + slot);
                 score = Math.Max(score, binding.Scores[slot]);
-                w.Stitcher.Add(binding.Maps.AsSpan(slot * binding.TileLength, binding.TileLength), contract.InputWidth, contract.InputHeight, x, y);
             }
+
+            w.Stitcher.Add(binding.Maps, first, inBatch);
 
             var t3 = Stopwatch.GetTimestamp();
             preprocessTicks += t1 - t0;
@@ -290,28 +286,39 @@ public sealed class RadiographDetector : IRadiographDetector
     }
 
     /// <summary>Everything one analysis needs, reused frame after frame. Owned by at most one analysis at a time.</summary>
-    private sealed class Workspace(OnnxAnomalyModel model, DetectionOptions options) : IDisposable
+    private sealed class Workspace : IDisposable
     {
-        public ImageIntake Intake { get; } = new(ImageLimits.FromOptions(options));
+        private readonly RowSplitter splitter = new();
+
+        public Workspace(OnnxAnomalyModel model, DetectionOptions options)
+        {
+            Intake = new ImageIntake(ImageLimits.FromOptions(options));
+            Preprocessor = new Preprocessor(model.Contract, splitter);
+            Stitcher = new HeatMapStitcher(splitter);
+            Binding = new ModelBinding(model, options.BatchSize);
+        }
+
+        public ImageIntake Intake { get; }
 
         public Radiograph Primary { get; } = new();
 
         public Radiograph Secondary { get; } = new();
 
-        public Preprocessor Preprocessor { get; } = new(model.Contract);
+        public Preprocessor Preprocessor { get; }
 
         public TilePlan Plan { get; } = new();
 
-        public HeatMapStitcher Stitcher { get; } = new();
+        public HeatMapStitcher Stitcher { get; }
 
         public RegionFinder Regions { get; } = new();
 
-        public ModelBinding Binding { get; } = new(model, options.BatchSize);
+        public ModelBinding Binding { get; }
 
         public void Dispose()
         {
             Binding.Dispose();
             Intake.Dispose();
+            splitter.Dispose();
         }
     }
 }

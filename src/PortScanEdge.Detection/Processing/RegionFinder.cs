@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PortScanEdge.Detection.Processing;
 
 /// <summary>A region of interest: a connected group of anomaly-map pixels at or over the pixel threshold.</summary>
@@ -14,6 +16,8 @@ public sealed record RegionOfInterest(int X, int Y, int Width, int Height, int P
 /// <summary>
 /// Connected components (8-connectivity) over a thresholded map, with an explicit stack in a grow-only buffer
 /// (no recursion, so a map-sized region cannot overflow the call stack). Keeps the strongest regions by peak.
+/// The scan skips under-threshold stretches a vector at a time, and labels carry a per-call stamp, so a map
+/// with no or few regions costs one read of the map.
 /// One instance per workspace; not thread-safe.
 /// </summary>
 public sealed class RegionFinder
@@ -21,6 +25,7 @@ public sealed class RegionFinder
     private const int MaxTracked = 4096;
     private int[] labels = [];
     private int[] stack = [];
+    private int stamp;
     private readonly Component[] components = new Component[MaxTracked];
 
     /// <summary>
@@ -37,25 +42,39 @@ public sealed class RegionFinder
         {
             labels = new int[length];
             stack = new int[length];
+            stamp = 0;
+        }
+
+        // A pixel is labelled in this call when it holds this call's stamp: no clearing of a map-sized array.
+        if (++stamp == int.MaxValue)
+        {
+            labels.AsSpan().Clear();
+            stamp = 1;
         }
 
         var label = labels.AsSpan(0, length);
-        label.Clear();
         var tracked = 0;
-        var next = 0;
+        var lanes = Vector<float>.Count;
+        var thresholds = new Vector<float>(threshold);
         for (var start = 0; start < length; start++)
         {
-            if (label[start] != 0 || !(map[start] >= threshold))
+            // Most of a map lies under the threshold: skip it a vector at a time.
+            if ((start % lanes) == 0 && start <= length - lanes && !Vector.GreaterThanOrEqualAny(new Vector<float>(map[start..]), thresholds))
+            {
+                start += lanes - 1;
+                continue;
+            }
+
+            if (label[start] == stamp || !(map[start] >= threshold))
             {
                 continue;
             }
 
-            next++;
             var component = new Component { MinX = int.MaxValue, MinY = int.MaxValue, MaxX = -1, MaxY = -1, Peak = float.NegativeInfinity };
             // The stack holds (y << 16) | x, not the index: no division per pixel (map sides are < 65536).
             var top = 0;
             stack[top++] = Pack(start % width, start / width);
-            label[start] = next;
+            label[start] = stamp;
             while (top > 0)
             {
                 var packed = stack[--top];
@@ -80,9 +99,9 @@ public sealed class RegionFinder
                         }
 
                         var neighbour = (ny * width) + nx;
-                        if (label[neighbour] == 0 && map[neighbour] >= threshold)
+                        if (label[neighbour] != stamp && map[neighbour] >= threshold)
                         {
-                            label[neighbour] = next;
+                            label[neighbour] = stamp;
                             stack[top++] = Pack(nx, ny);
                         }
                     }

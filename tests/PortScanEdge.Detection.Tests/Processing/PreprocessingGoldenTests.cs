@@ -158,12 +158,12 @@ public sealed class PreprocessingGoldenTests
     [Fact]
     public void Stitcher_OverlappingTiles_AveragesTheOverlapAndDropsPadding()
     {
+        var plan = new TilePlan();
+        plan.Plan(6, 3, 4, 4, overlap: 2); // two 4 x 4 tiles at x 0 and 2, y 0 (row 3 is padding)
         var stitcher = new HeatMapStitcher();
-        stitcher.Begin(6, 3);
-        var ones = Enumerable.Repeat(1f, 16).ToArray();
-        var threes = Enumerable.Repeat(3f, 16).ToArray();
-        stitcher.Add(ones, 4, 4, 0, 0);   // covers x 0..3, rows 0..2 (row 3 is padding)
-        stitcher.Add(threes, 4, 4, 2, 0); // covers x 2..5
+        stitcher.Begin(6, 3, plan);
+        float[] maps = [.. Enumerable.Repeat(1f, 16), .. Enumerable.Repeat(3f, 16)];
+        stitcher.Add(maps, first: 0, count: 2); // 1s cover x 0..3, 3s x 2..5
         Assert.Equal(3f, stitcher.Finish());
         float[] expectedRow = [1, 1, 2, 2, 3, 3];
         Assert.Equal(expectedRow.Concat(expectedRow).Concat(expectedRow).ToArray(), stitcher.Map.ToArray());
