@@ -20,12 +20,9 @@ public class RunCommandTests
         await gateway.WaitForOutputAsync("lane(s) running", StartTimeout);
 
         gateway.Signal(signal);
-        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5));
 
-        var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
-        Assert.True(exitCode == 0, output);
-        Assert.True(gateway.Stdout.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", StringComparison.Ordinal), output);
-        Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
+        AssertStoppedGracefully(gateway, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("starting: site demo-port, gateway gw-demo, 1 lane(s)", gateway.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -39,16 +36,10 @@ public class RunCommandTests
         await gateway.WaitForOutputAsync("starting: site demo-port", StartTimeout);
 
         gateway.Signal(SigTerm);
-        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
 
-        var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
-        Assert.True(exitCode == 0, output);
-        Assert.True(gateway.Stdout.Contains("1 lane(s) running", StringComparison.Ordinal), output);
-        Assert.True(gateway.Stdout.Contains("outputs forced to fail-safe states", StringComparison.Ordinal), output);
-        Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
-        Assert.False(gateway.Stdout.Contains(" crit: ", StringComparison.Ordinal), output);
-        Assert.False(gateway.Stdout.Contains(" fail: ", StringComparison.Ordinal), output);
-        Assert.True(gateway.Stderr.Length == 0, output);
+        AssertStoppedGracefully(gateway, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("1 lane(s) running", gateway.Stdout, StringComparison.Ordinal);
+        Assert.Contains("outputs forced to fail-safe states", gateway.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,5 +129,16 @@ public class RunCommandTests
         {
             File.Delete(socketPath);
         }
+    }
+
+    /// <summary>Exit 0, the closing log line, nothing logged as failed or critical, nothing on stderr.</summary>
+    private static void AssertStoppedGracefully(CliProcess gateway, int exitCode)
+    {
+        var output = $"exit code {exitCode}\nstdout:\n{gateway.Stdout}\nstderr:\n{gateway.Stderr}";
+        Assert.True(exitCode == 0, output);
+        Assert.True(gateway.Stdout.Contains("Gateway stopped", StringComparison.Ordinal), output);
+        Assert.False(gateway.Stdout.Contains(" crit: ", StringComparison.Ordinal), output);
+        Assert.False(gateway.Stdout.Contains(" fail: ", StringComparison.Ordinal), output);
+        Assert.True(gateway.Stderr.Length == 0, output);
     }
 }

@@ -51,14 +51,7 @@ internal sealed class GatewayLifetime(
     /// <summary>Requests a graceful stop: at once when started, else as soon as the start has finished.</summary>
     internal void RequestStop(string reason)
     {
-        bool stopNow;
-        lock (_gate)
-        {
-            _stopRequested = true;
-            stopNow = _started;
-        }
-
-        if (stopNow)
+        if (Mark(started: false))
         {
             application.StopApplication();
         }
@@ -83,16 +76,27 @@ internal sealed class GatewayLifetime(
     private void OnStarted()
     {
         Notify("READY=1");
-        bool stopNow;
-        lock (_gate)
-        {
-            _started = true;
-            stopNow = _stopRequested;
-        }
-
-        if (stopNow)
+        if (Mark(started: true))
         {
             application.StopApplication();
+        }
+    }
+
+    /// <summary>Records that the host has started, or that a stop was requested; true once both hold.</summary>
+    private bool Mark(bool started)
+    {
+        lock (_gate)
+        {
+            if (started)
+            {
+                _started = true;
+            }
+            else
+            {
+                _stopRequested = true;
+            }
+
+            return _started && _stopRequested;
         }
     }
 
