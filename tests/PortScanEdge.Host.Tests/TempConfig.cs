@@ -1,3 +1,4 @@
+using PortScanEdge.Core.Networking;
 namespace PortScanEdge.Host.Tests;
 
 /// <summary>A config file written for one test and deleted afterwards.</summary>
@@ -25,8 +26,8 @@ internal sealed class TempConfig : IDisposable
     public static TempConfig IsolatedDemo(Func<string, string>? edit = null, string demoFile = "demo.yaml")
     {
         var dataDirectory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-data-{Guid.NewGuid():N}");
-        var mqttPort = FreePort();
-        var webPort = FreePort();
+        var mqttPort = LoopbackPort.PickFree();
+        var webPort = LoopbackPort.PickFree();
         var path = WriteDemo(text =>
         {
             var isolated = text.Replace("data_dir: /tmp/portscan-edge-demo", "data_dir: " + dataDirectory, StringComparison.Ordinal)
@@ -48,14 +49,6 @@ internal sealed class TempConfig : IDisposable
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, edit(demo));
         return path;
-    }
-
-    /// <summary>A TCP port nothing listens on right now (the OS picks it; a race with another process is possible but rare).</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Core.Networking;
 using PortScanEdge.Messaging.Connection;
 using PortScanEdge.Messaging.Outbox;
 using PortScanEdge.Messaging.Tests.Infrastructure;
@@ -19,7 +20,7 @@ public sealed class EmbeddedBrokerAndDocsTests
     {
         var options = TestGateway.CreateOptions([]);
         options.Mqtt.Broker = MqttBrokerKind.Embedded;
-        options.Mqtt.EmbeddedPort = Mosquitto.FreePort();
+        options.Mqtt.EmbeddedPort = LoopbackPort.PickFree();
         await using var gateway = await TestGateway.StartAsync(options);
         await gateway.WaitConnectedAsync();
 

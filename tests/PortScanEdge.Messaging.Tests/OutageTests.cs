@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PortScanEdge.Core.Networking;
 using PortScanEdge.Messaging.Tests.Infrastructure;
 
 namespace PortScanEdge.Messaging.Tests;
@@ -35,7 +36,7 @@ public sealed class OutageTests
     {
         const int Count = 300;
         const int Lanes = 3;
-        var port = Mosquitto.FreePort();
+        var port = LoopbackPort.PickFree();
         var uri = $"mqtt://127.0.0.1:{port}";
         var data = TempDirectory.Create("outage");
         var receiptsPath = Path.Combine(data, "receipts.txt");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Core.Networking;
 using PortScanEdge.Messaging.Tests.Infrastructure;
 
 namespace PortScanEdge.Messaging.Tests;
@@ -93,7 +94,7 @@ public sealed class RoundTripTests
     public async Task Failover_FirstUriDown_ConnectsToSecond()
     {
         using var broker = Mosquitto.Start();
-        var dead = $"mqtt://127.0.0.1:{Mosquitto.FreePort()}";
+        var dead = $"mqtt://127.0.0.1:{LoopbackPort.PickFree()}";
         await using var gateway = await TestGateway.StartAsync(TestGateway.CreateOptions([dead, broker.Uri]));
         await gateway.WaitConnectedAsync();
         Assert.Equal(broker.Uri, gateway.Supervisor.Current!.Endpoint.Uri);

@@ -1,4 +1,5 @@
 using MQTTnet;
+using PortScanEdge.Messaging.Broker;
 using PortScanEdge.Messaging.Connection;
 using PortScanEdge.Messaging.Tests.Infrastructure;
 
@@ -9,7 +10,7 @@ public sealed class SecurityAndBridgeTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    private static Mosquitto StartTlsBroker(TestCertificates certificates) => Mosquitto.StartWithConfig($"""
+    private static MosquittoProcess StartTlsBroker(TestCertificates certificates) => Mosquitto.StartWithConfig($"""
         per_listener_settings false
         allow_anonymous true
         persistence false

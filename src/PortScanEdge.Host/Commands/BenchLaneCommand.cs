@@ -1,13 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Core.Networking;
 using PortScanEdge.Host.Hosting;
 using PortScanEdge.Host.Lanes;
 
@@ -110,8 +109,8 @@ internal static class BenchLaneCommand
         options.Simulation.ImageHeight = height ?? options.Simulation.ImageHeight;
         options.Mqtt.Broker = MqttBrokerKind.Embedded;
         options.Mqtt.Uris.Clear();
-        options.Mqtt.EmbeddedPort = FreePort();
-        options.Web.Port = FreePort();
+        options.Mqtt.EmbeddedPort = LoopbackPort.PickFree();
+        options.Web.Port = LoopbackPort.PickFree();
 
         var started = Stopwatch.StartNew();
         try
@@ -199,11 +198,4 @@ internal static class BenchLaneCommand
 
     private static double Percentile(double[] sorted, double p) =>
         Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

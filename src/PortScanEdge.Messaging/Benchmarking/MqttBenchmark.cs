@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,6 +10,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Core.Transactions;
+using PortScanEdge.Messaging.Broker;
 using PortScanEdge.Messaging.Connection;
 using PortScanEdge.Messaging.Publishing;
 
@@ -76,6 +75,9 @@ public sealed record MqttBenchmarkResult(
 /// </summary>
 public static class MqttBenchmark
 {
+    /// <summary>The broker under test: anonymous, no persistence, Nagle off, a queue deep enough for every part, no logging.</summary>
+    private const string BrokerConfig = "listener {PORT} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nlog_dest none\n";
+
     /// <summary>Runs every part; <paramref name="progress"/> gets one line per part.</summary>
     public static async Task<MqttBenchmarkResult> RunAsync(MqttBenchmarkSettings settings, Action<string> progress, CancellationToken cancellationToken = default)
     {
@@ -83,8 +85,7 @@ public static class MqttBenchmark
         ArgumentNullException.ThrowIfNull(progress);
         var directory = Path.Combine(Path.GetTempPath(), "portscan-bench-mqtt-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        using var broker = new BenchBroker(directory);
-        broker.Start();
+        using var broker = MosquittoProcess.Start(Path.Combine(directory, "broker"), BrokerConfig);
         try
         {
             // 1. Latency, paced, split into the commit (publish call → durable) and the delivery (→ subscriber).
@@ -131,7 +132,7 @@ public static class MqttBenchmark
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static async Task<LatencyFigures> LatencyAsync(BenchBroker broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
+    private static async Task<LatencyFigures> LatencyAsync(MosquittoProcess broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
@@ -176,7 +177,7 @@ public static class MqttBenchmark
             all.Where(r => warmUp.Contains(r.RecordId)).Select(r => (r.At - started[r.RecordId]).TotalMilliseconds).Order().ToList());
     }
 
-    private static async Task<double> ThroughputAsync(BenchBroker broker, string directory, int count, CancellationToken cancellationToken)
+    private static async Task<double> ThroughputAsync(MosquittoProcess broker, string directory, int count, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
@@ -193,7 +194,7 @@ public static class MqttBenchmark
     /// the first to the last receipt (the relay's drain); the time to the first receipt (start and connect) is
     /// reported beside it.
     /// </summary>
-    private static async Task<DrainFigures> DrainAsync(BenchBroker broker, string directory, int count, CancellationToken cancellationToken)
+    private static async Task<DrainFigures> DrainAsync(MosquittoProcess broker, string directory, int count, CancellationToken cancellationToken)
     {
         broker.Stop();
         var dataDir = Path.Combine(directory, "drain");
@@ -213,7 +214,7 @@ public static class MqttBenchmark
         return new DrainFigures(count / (lastAt - firstAt).TotalSeconds, (firstAt - begin).TotalMilliseconds, (lastAt - begin).TotalSeconds);
     }
 
-    private static async Task<(int Sent, int Received, int Lost, int OutOfOrder)> FleetAsync(BenchBroker broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
+    private static async Task<(int Sent, int Received, int Lost, int OutOfOrder)> FleetAsync(MosquittoProcess broker, string directory, MqttBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         await using var subscriber = await Subscriber.StartAsync(broker.Port, "portscan/#", clock).ConfigureAwait(false);
@@ -467,61 +468,6 @@ public static class MqttBenchmark
         {
             await _host.StopAsync().ConfigureAwait(false);
             _host.Dispose();
-        }
-    }
-
-    private sealed class BenchBroker(string directory) : IDisposable
-    {
-        private Process? _process;
-
-        public int Port { get; } = FreePort();
-
-        public string Uri => $"mqtt://127.0.0.1:{Port}";
-
-        public void Start()
-        {
-            var config = Path.Combine(directory, "mosquitto.conf");
-            File.WriteAllText(config, $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nlog_dest none\n");
-            var info = new ProcessStartInfo("mosquitto") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(config);
-            _process = Process.Start(info) ?? throw new InvalidOperationException("mosquitto could not be started (apt-get install mosquitto)");
-            for (var i = 0; i < 200; i++)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    client.Connect(IPAddress.Loopback, Port);
-                    return;
-                }
-                catch (SocketException)
-                {
-                    Thread.Sleep(25);
-                }
-            }
-
-            throw new InvalidOperationException("mosquitto did not start listening");
-        }
-
-        public void Stop()
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-
-            _process?.Dispose();
-            _process = null;
-        }
-
-        public void Dispose() => Stop();
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }
