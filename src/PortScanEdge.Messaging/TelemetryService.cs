@@ -15,9 +15,9 @@ namespace PortScanEdge.Messaging;
 public sealed class TelemetryService(
     MessagingRuntime runtime,
     MqttConnectionSupervisor supervisor,
-    ControlRoomPublisher publisher,
     ILogger<TelemetryService> logger,
-    IGatewayHealthSource? health = null) : BackgroundService
+    IGatewayHealthSource? health = null,
+    ITelemetryGaugeSource? gauges = null) : BackgroundService
 {
     /// <summary>The telemetry payload now.</summary>
     public TelemetryPayload Snapshot()
@@ -37,7 +37,7 @@ public sealed class TelemetryService(
             oldest is null ? 0 : Math.Round(Math.Max(0, (now - oldest.Value).TotalSeconds), 3),
             stats.DroppedByCapacity + stats.DroppedByAge,
             runtime.Metrics.PublishedTotal,
-            publisher.Gauges);
+            new SortedDictionary<string, double>(gauges?.Gauges().ToDictionary() ?? [], StringComparer.Ordinal));
     }
 
     /// <inheritdoc />

@@ -19,7 +19,7 @@ public sealed class RoundTripTests
         using var sub = await MosquittoSub.StartAsync(broker.Port, "portscan/#");
         var options = TestGateway.CreateOptions([broker.Uri]);
         options.Mqtt.Protocol = protocol;
-        await using var gateway = await TestGateway.StartAsync(options, health: new Samples.FixedHealth());
+        await using var gateway = await TestGateway.StartAsync(options, health: new Samples.FixedHealth(), gauges: new Samples.FixedGauges());
         await gateway.WaitConnectedAsync();
 
         var publisher = gateway.Publisher;
@@ -32,7 +32,6 @@ public sealed class RoundTripTests
             await publisher.PublishDeviceHealthAsync(Samples.Health()),
             await publisher.PublishAuditCheckpointAsync(Samples.Checkpoint()),
         };
-        publisher.ReportGauge("lane-1.vehicles", 3);
         await gateway.Telemetry.PublishAsync(CancellationToken.None);
 
         var messages = await sub.WaitForAsync(
@@ -44,6 +43,9 @@ public sealed class RoundTripTests
         Assert.Contains(messages, m => m.Topic == topics.Availability && m.Json.GetProperty("data").GetProperty("status").GetString() == "online");
         Assert.Contains(messages, m => m.Topic == topics.Birth);
         var health = messages.Single(m => m.Topic == topics.Health);
+        var gauges = messages.First(m => m.Topic.EndsWith("/telemetry", StringComparison.Ordinal)).Json.GetProperty("data").GetProperty("gauges");
+        Assert.Equal(["detection.queue_depth", "lane-1.vehicles"], gauges.EnumerateObject().Select(g => g.Name));
+        Assert.Equal(3, gauges.GetProperty("lane-1.vehicles").GetDouble());
         Assert.Equal("unready", health.Json.GetProperty("data").GetProperty("status").GetString());
         foreach (var message in messages)
         {

@@ -81,6 +81,7 @@ internal static class GatewayHost
 
         builder.Services.AddSingleton(new LaneHub(loaded.LaneControl.RecentTransactions));
         builder.Services.AddSingleton<LaneRegistry>();
+        builder.Services.AddSingleton<Messaging.Contracts.ITelemetryGaugeSource, LaneTelemetryGauges>();
         builder.Services.AddSingleton<DeviceHealthMonitor>();
 
         // The audit log first: it starts before the lane services and stops after them.

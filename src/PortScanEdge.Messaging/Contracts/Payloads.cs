@@ -65,7 +65,7 @@ public sealed record BirthLane(string Id, string Direction);
 /// <param name="OutboxOldestAgeSeconds">Age of the oldest waiting message; 0 when empty.</param>
 /// <param name="OutboxDropped">Messages the outbox bound has dropped since start.</param>
 /// <param name="Published">QoS 1 messages acknowledged by the broker since start.</param>
-/// <param name="Gauges">Other figures reported by gateway services, by name.</param>
+/// <param name="Gauges">Figures of the gateway's services by name (see <see cref="ITelemetryGaugeSource"/>), in name order.</param>
 public sealed record TelemetryPayload(
     double UptimeSeconds,
     bool Connected,
@@ -101,6 +101,16 @@ public interface IGatewayHealthSource
 {
     /// <summary>The summary now.</summary>
     HealthPayload Snapshot();
+}
+
+/// <summary>
+/// Figures of the gateway's services that telemetry carries under <c>gauges</c> (e.g. <c>lane-1.vehicles</c>),
+/// read each time telemetry is sent; provided by the host (the lanes), absent in a messaging-only host.
+/// </summary>
+public interface ITelemetryGaugeSource
+{
+    /// <summary>The figures now, by name.</summary>
+    IReadOnlyDictionary<string, double> Gauges();
 }
 
 /// <summary>What a lane is doing, as the control room sees it.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using PortScanEdge.Core.Transactions;
 using PortScanEdge.Messaging.Contracts;
 using PortScanEdge.Messaging.Outbox;
@@ -8,11 +7,6 @@ namespace PortScanEdge.Messaging.Publishing;
 /// <summary>The <see cref="IControlRoomPublisher"/> over the durable outbox.</summary>
 public sealed class ControlRoomPublisher(MessagingRuntime runtime) : IControlRoomPublisher
 {
-    private readonly ConcurrentDictionary<string, double> _gauges = new(StringComparer.Ordinal);
-
-    /// <summary>The gauges reported so far (for telemetry).</summary>
-    public IReadOnlyDictionary<string, double> Gauges => new SortedDictionary<string, double>(_gauges, StringComparer.Ordinal);
-
     /// <inheritdoc />
     public Task<PublishReceipt> PublishRecordAsync(VehicleTransaction record, CancellationToken cancellationToken = default)
     {
@@ -54,13 +48,6 @@ public sealed class ControlRoomPublisher(MessagingRuntime runtime) : IControlRoo
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         return Enqueue(new PendingMessage(Streams.Gateway, null, MessageSchemas.AuditCheckpoint, runtime.Topics.AuditCheckpoint, checkpoint, Retain: true), cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public void ReportGauge(string name, double value)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        _gauges[name] = value;
     }
 
     private static void CheckLevel(string value, string what)

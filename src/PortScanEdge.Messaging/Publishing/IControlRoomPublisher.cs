@@ -36,7 +36,4 @@ public interface IControlRoomPublisher
 
     /// <summary>An audit chain checkpoint on <c>…/audit/checkpoint</c>, QoS 1, retained.</summary>
     Task<PublishReceipt> PublishAuditCheckpointAsync(AuditCheckpointReport checkpoint, CancellationToken cancellationToken = default);
-
-    /// <summary>Sets a figure included in the next telemetry message (QoS 0), e.g. <c>lane-1.vehicles</c>.</summary>
-    void ReportGauge(string name, double value);
 }

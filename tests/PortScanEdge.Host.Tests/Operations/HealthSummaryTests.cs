@@ -39,4 +39,37 @@ public sealed class HealthSummaryTests
         Assert.True(exit == 0, $"mosquitto_sub exit {exit}: {stderr}");
         Assert.StartsWith("1 {", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DemoLane_Telemetry_CarriesTheLanesCounters()
+    {
+        using var config = TempConfig.IsolatedDemo(text => text
+            .Replace("  broker: embedded\n", "  broker: embedded\n  telemetry_interval: 1s\n", StringComparison.Ordinal)
+            .Replace("vehicle_interval: 6s", "vehicle_interval: 1s\n  operator_decision_delay: 300ms", StringComparison.Ordinal));
+        var port = config.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var gateway = CliProcess.Start(["run", "--config", config.Path]);
+        await gateway.WaitForOutputAsync("lane(s) running", Patience);
+
+        // One telemetry message a second; wait (bounded) for one sent after the first vehicle closed.
+        JsonElement gauges = default;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            var (exit, stdout, stderr) = await ShellProcess.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-t", "portscan/v1/demo-port/gw-demo/telemetry", "-C", "1", "-W", "10"], Patience);
+            Assert.True(exit == 0, $"mosquitto_sub exit {exit}: {stderr}\ngateway: {gateway.Stdout}");
+            gauges = JsonDocument.Parse(stdout).RootElement.GetProperty("data").GetProperty("gauges").Clone();
+            if (gauges.TryGetProperty("lane-1.vehicles", out var vehicles) && vehicles.GetDouble() >= 1 && gauges.TryGetProperty("lane-1.analysis_p50_ms", out _))
+            {
+                break;
+            }
+        }
+
+        var figures = gauges.EnumerateObject().ToDictionary(g => g.Name, g => g.Value.GetDouble());
+        Assert.True(figures.GetValueOrDefault("lane-1.vehicles") >= 1, "no vehicle counted in: " + gauges);
+        // Other outcomes (a rescan requested, the gateway stopping) count as vehicles only.
+        Assert.InRange(figures["lane-1.released"] + figures["lane-1.referred"] + figures["lane-1.failed"], 1, figures["lane-1.vehicles"]);
+        Assert.InRange(figures["lane-1.alerts"], 0, figures["lane-1.scans"]);
+        Assert.InRange(figures["lane-1.analysis_p50_ms"], 0.1, 60_000);
+        Assert.InRange(figures["lane-1.infer_p50_ms"], 0.01, figures["lane-1.analysis_p99_ms"]);
+        Assert.InRange(figures["detection.queue_depth"], 0, 4);
+    }
 }

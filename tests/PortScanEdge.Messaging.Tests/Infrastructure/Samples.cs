@@ -59,4 +59,10 @@ internal static class Samples
         public Contracts.HealthPayload Snapshot() => new(
             "unready", 12.5, [new("model", true, "model loaded, every lane running"), new("device:scanner-1", false, "scanner-1: faulted (E42 interlock)")], 180.2, 3.5);
     }
+
+    /// <summary>Fixed telemetry figures (the host's lane source is tested in the host's tests).</summary>
+    public sealed class FixedGauges : Contracts.ITelemetryGaugeSource
+    {
+        public IReadOnlyDictionary<string, double> Gauges() => new Dictionary<string, double> { ["lane-1.vehicles"] = 3, ["detection.queue_depth"] = 0 };
+    }
 }

@@ -59,7 +59,7 @@ internal sealed class TestGateway : IAsyncDisposable
         return options;
     }
 
-    public static async Task<TestGateway> StartAsync(PortScanEdgeOptions options, LogLevel logLevel = LogLevel.Warning, Contracts.IGatewayHealthSource? health = null)
+    public static async Task<TestGateway> StartAsync(PortScanEdgeOptions options, LogLevel logLevel = LogLevel.Warning, Contracts.IGatewayHealthSource? health = null, Contracts.ITelemetryGaugeSource? gauges = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
@@ -71,6 +71,11 @@ internal sealed class TestGateway : IAsyncDisposable
         if (health is not null)
         {
             builder.Services.AddSingleton(health);
+        }
+
+        if (gauges is not null)
+        {
+            builder.Services.AddSingleton(gauges);
         }
 
         var host = builder.Build();
