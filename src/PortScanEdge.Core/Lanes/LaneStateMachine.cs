@@ -436,13 +436,15 @@ public sealed class LaneStateMachine
         AwaitDecision(transaction);
     }
 
-    private void Fail(TransactionOutcome failure, string detail)
+    private void Fail(TransactionOutcome failure, string detail) => AwaitDecision(Failed(Current!, failure, detail));
+
+    /// <summary>The transaction marked as failed by <paramref name="failure"/>, so it needs an operator (StepFailed, once).</summary>
+    private static VehicleTransaction Failed(VehicleTransaction transaction, TransactionOutcome failure, string detail) => transaction with
     {
-        var reasons = Current!.ReferralReasons.Contains(ReferralReason.StepFailed)
-            ? Current.ReferralReasons
-            : [.. Current.ReferralReasons, ReferralReason.StepFailed];
-        AwaitDecision(Current with { Failure = failure, OutcomeDetail = detail, ReferralReasons = reasons });
-    }
+        Failure = failure,
+        OutcomeDetail = detail,
+        ReferralReasons = transaction.ReferralReasons.Contains(ReferralReason.StepFailed) ? transaction.ReferralReasons : [.. transaction.ReferralReasons, ReferralReason.StepFailed],
+    };
 
     private void AwaitDecision(VehicleTransaction transaction)
     {
@@ -506,10 +508,7 @@ public sealed class LaneStateMachine
             State = LaneState.EmergencyStop;
             if (Current is not null)
             {
-                var reasons = Current.ReferralReasons.Contains(ReferralReason.StepFailed)
-                    ? Current.ReferralReasons
-                    : [.. Current.ReferralReasons, ReferralReason.StepFailed];
-                Update(Current with { Failure = TransactionOutcome.EmergencyStop, OutcomeDetail = "emergency stop pressed", ReferralReasons = reasons });
+                Update(Failed(Current, TransactionOutcome.EmergencyStop, "emergency stop pressed"));
                 _effects.Add(new RaiseAlert(Current, "Emergency stop pressed"));
             }
 

@@ -1,15 +1,16 @@
+using PortScanEdge.Messaging;
 using PortScanEdge.Messaging.Contracts;
 
 namespace PortScanEdge.Host.Observability;
 
 /// <summary>
 /// The health summary published over MQTT: the <c>/readyz</c> checks of <see cref="GatewayHealth"/>, plus the
-/// process's resident memory and its CPU use since the previous summary (percent of one core).
+/// process's resident memory and its CPU use since the previous summary (percent of one core). Its uptime is
+/// the one telemetry reports (since the messaging runtime started).
 /// </summary>
-public sealed class GatewayHealthSource(GatewayHealth health, TimeProvider time) : IGatewayHealthSource
+public sealed class GatewayHealthSource(GatewayHealth health, MessagingRuntime runtime, TimeProvider time) : IGatewayHealthSource
 {
     private readonly Lock _gate = new();
-    private readonly DateTimeOffset _started = time.GetUtcNow();
     private TimeSpan _lastCpu = Environment.CpuUsage.TotalTime;
     private long _lastStamp = time.GetTimestamp();
 
@@ -29,7 +30,7 @@ public sealed class GatewayHealthSource(GatewayHealth health, TimeProvider time)
 
         return new HealthPayload(
             readiness.Ready ? "ready" : "unready",
-            Math.Round(Math.Max(0, (time.GetUtcNow() - _started).TotalSeconds), 3),
+            Math.Round(Math.Max(0, (time.GetUtcNow() - runtime.StartedAt).TotalSeconds), 3),
             [.. readiness.Checks.Select(c => new HealthCheckPayload(c.Name, c.Ok, c.Detail))],
             Math.Round(Environment.WorkingSet / (1024.0 * 1024.0), 1),
             Math.Round(Math.Max(0, cpuPercent), 2));
