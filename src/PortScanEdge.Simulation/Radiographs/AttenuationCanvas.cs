@@ -7,12 +7,16 @@ namespace PortScanEdge.Simulation.Radiographs;
 /// </summary>
 internal sealed class AttenuationCanvas
 {
-    public AttenuationCanvas(int width, int height)
+    /// <param name="width">Width, pixels.</param>
+    /// <param name="height">Height, pixels.</param>
+    /// <param name="lowEnergy">Whether to keep the low-energy integral too (dual energy); without it <see cref="Low"/>
+    /// is empty and costs nothing — a single-energy render allocates one plane less.</param>
+    public AttenuationCanvas(int width, int height, bool lowEnergy)
     {
         Width = width;
         Height = height;
         High = new float[width * height];
-        Low = new float[width * height];
+        Low = lowEnergy ? new float[width * height] : [];
     }
 
     public int Width { get; }
@@ -23,7 +27,10 @@ internal sealed class AttenuationCanvas
         for (int y = box.Y; y < box.Y + box.Height; y++)
         {
             High.AsSpan(y * Width + box.X, box.Width).Clear();
-            Low.AsSpan(y * Width + box.X, box.Width).Clear();
+            if (Low.Length > 0)
+            {
+                Low.AsSpan(y * Width + box.X, box.Width).Clear();
+            }
         }
     }
 
@@ -36,7 +43,10 @@ internal sealed class AttenuationCanvas
             {
                 int i = y * Width + x;
                 target.High[i] += High[i];
-                target.Low[i] += Low[i];
+                if (Low.Length > 0)
+                {
+                    target.Low[i] += Low[i];
+                }
             }
         }
     }
@@ -46,7 +56,7 @@ internal sealed class AttenuationCanvas
     /// <summary>μ·t at high energy, row-major, dimensionless.</summary>
     public float[] High { get; }
 
-    /// <summary>μ·t at low energy, row-major, dimensionless.</summary>
+    /// <summary>μ·t at low energy, row-major, dimensionless; empty unless made for dual energy.</summary>
     public float[] Low { get; }
 
     public void Add(int x, int y, float thicknessMetres, Material material)
@@ -58,7 +68,10 @@ internal sealed class AttenuationCanvas
 
         int i = y * Width + x;
         High[i] += thicknessMetres * material.HighPerMetre;
-        Low[i] += thicknessMetres * material.LowPerMetre;
+        if (Low.Length > 0)
+        {
+            Low[i] += thicknessMetres * material.LowPerMetre;
+        }
     }
 
     /// <summary>A slab of constant beam-path thickness; returns the drawn (clipped) box.</summary>

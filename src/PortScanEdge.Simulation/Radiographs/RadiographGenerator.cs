@@ -44,7 +44,7 @@ public static class RadiographGenerator
         ArgumentOutOfRangeException.ThrowIfGreaterThan(width, MaximumSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(height, MaximumSize);
 
-        var canvas = new AttenuationCanvas(width, height);
+        var canvas = new AttenuationCanvas(width, height, lowEnergy: dualEnergy);
         var scene = new VehicleScene(canvas, RadiographRandom.ForStream(seed, VehicleStream), RadiographRandom.Mix((ulong)seed, TextureStream));
         scene.Draw();
 
@@ -55,7 +55,7 @@ public static class RadiographGenerator
             var choices = kinds is { Count: > 0 } ? kinds : Enum.GetValues<ConcealmentKind>();
             // Concealments are painted on an overlay first, so one hidden behind a saturated structure
             // (axle, engine block) can be rejected: a label must mark something a detector could see.
-            var overlay = new AttenuationCanvas(width, height);
+            var overlay = new AttenuationCanvas(width, height, lowEnergy: dualEnergy);
             var painter = new ConcealmentPainter(overlay, random, scene);
             int wanted = random.Chance(0.15) ? 2 : 1;
 
