@@ -79,7 +79,7 @@ internal static class Cli
             // timeout, never mid-start); System.CommandLine's own handling would return 2 s after the signal and cut
             // that stop short. The other commands keep it: Ctrl+C cancels their token.
             var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
-            if (parseResult.CommandResult.Command.Name == "run" && parseResult.CommandResult.Command.Parents.FirstOrDefault() is RootCommand)
+            if (parseResult.CommandResult.Command.Name == Commands.RunCommand.Name && parseResult.CommandResult.Command.Parents.FirstOrDefault() is RootCommand)
             {
                 invocation.ProcessTerminationTimeout = null;
             }

@@ -10,6 +10,9 @@ namespace PortScanEdge.Host.Commands;
 /// <summary><c>portscan-edge run --config FILE</c>: runs the gateway until SIGTERM or Ctrl+C.</summary>
 internal static class RunCommand
 {
+    /// <summary>The command's name (Cli leaves its signals to the gateway host).</summary>
+    public const string Name = "run";
+
     public static Command Create()
     {
         var config = ConfigOption.Create();
@@ -25,7 +28,7 @@ internal static class RunCommand
             DefaultValueFactory = _ => LogLevel.Information,
         };
         var command = new Command(
-            "run",
+            Name,
             "Run the gateway: load and validate the config (exit 2 on any problem, nothing started), start the lane services, " +
             "and stop gracefully within 5 s on SIGTERM or Ctrl+C. Under systemd it reports readiness and feeds the watchdog.\n\n" +
             "Example:\n  portscan-edge run --config deploy/config/demo.yaml")

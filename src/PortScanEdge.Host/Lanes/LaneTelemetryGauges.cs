@@ -15,7 +15,8 @@ public sealed class LaneTelemetryGauges(LaneRegistry lanes) : ITelemetryGaugeSou
     public IReadOnlyDictionary<string, double> Gauges()
     {
         var gauges = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var lane in lanes.Lanes)
+        var running = lanes.Lanes;
+        foreach (var lane in running)
         {
             var s = lane.Statistics;
             void Set(string figure, double value) => gauges[string.Create(CultureInfo.InvariantCulture, $"{lane.LaneId}.{figure}")] = value;
@@ -33,9 +34,12 @@ public sealed class LaneTelemetryGauges(LaneRegistry lanes) : ITelemetryGaugeSou
                 Set("analysis_p99_ms", Math.Round(p99, 2));
                 Set("infer_p50_ms", Math.Round(infer, 2));
             }
+        }
 
-            // One detector serves every lane: its queue is the same whichever lane reports it.
-            gauges["detection.queue_depth"] = lane.DetectorQueueDepth;
+        // One detector serves every lane: any lane reports its queue.
+        if (running.FirstOrDefault() is { } any)
+        {
+            gauges["detection.queue_depth"] = any.DetectorQueueDepth;
         }
 
         return gauges;
