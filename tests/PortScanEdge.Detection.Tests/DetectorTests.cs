@@ -1,3 +1,4 @@
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Detection.Benchmarking;
 using PortScanEdge.Detection.Intake;
 using PortScanEdge.Detection.Tests.Support;
@@ -17,8 +18,8 @@ public sealed class DetectorTests : IDisposable
 
     public DetectorTests()
     {
-        cleanPath = temp.Write("clean.png", SyntheticScans.EncodePng(SyntheticScans.Generate(Width, Height, seed: 1, withAnomaly: false), Width, Height));
-        anomalousPath = temp.Write("anomalous.png", SyntheticScans.EncodePng(SyntheticScans.Generate(Width, Height, seed: 2, withAnomaly: true), Width, Height));
+        cleanPath = temp.Write("clean.png", PngWriter.EncodeGrey16(SyntheticScans.Generate(Width, Height, seed: 1, withAnomaly: false), Width, Height));
+        anomalousPath = temp.Write("anomalous.png", PngWriter.EncodeGrey16(SyntheticScans.Generate(Width, Height, seed: 2, withAnomaly: true), Width, Height));
     }
 
     public void Dispose() => temp.Dispose();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Detection.Benchmarking;
 
 namespace PortScanEdge.Host.Tests;
@@ -14,8 +15,8 @@ public sealed class AnalyzeAndBenchCommandTests : IDisposable
     public AnalyzeAndBenchCommandTests()
     {
         Directory.CreateDirectory(directory);
-        clean = Write("clean.png", SyntheticScans.EncodePng(SyntheticScans.Generate(1200, 480, 11, withAnomaly: false), 1200, 480));
-        anomalous = Write("anomalous.png", SyntheticScans.EncodePng(SyntheticScans.Generate(1200, 480, 12, withAnomaly: true), 1200, 480));
+        clean = Write("clean.png", PngWriter.EncodeGrey16(SyntheticScans.Generate(1200, 480, 11, withAnomaly: false), 1200, 480));
+        anomalous = Write("anomalous.png", PngWriter.EncodeGrey16(SyntheticScans.Generate(1200, 480, 12, withAnomaly: true), 1200, 480));
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

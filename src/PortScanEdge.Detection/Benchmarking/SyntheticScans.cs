@@ -1,7 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace PortScanEdge.Detection.Benchmarking;
 
 /// <summary>
@@ -57,15 +53,5 @@ public static class SyntheticScans
         }
 
         return pixels;
-    }
-
-    /// <summary>Encodes pixels as a 16-bit greyscale PNG.</summary>
-    public static byte[] EncodePng(ushort[] pixels, int width, int height)
-    {
-        ArgumentNullException.ThrowIfNull(pixels);
-        using var image = Image.LoadPixelData<L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()), width, height);
-        using var output = new MemoryStream();
-        image.Save(output, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit16, CompressionLevel = PngCompressionLevel.BestSpeed });
-        return output.ToArray();
     }
 }

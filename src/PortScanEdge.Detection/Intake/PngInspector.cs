@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using PortScanEdge.Core.Imaging;
 
 namespace PortScanEdge.Detection.Intake;
 

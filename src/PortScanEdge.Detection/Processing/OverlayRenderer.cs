@@ -1,6 +1,5 @@
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Detection.Intake;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace PortScanEdge.Detection.Processing;
@@ -8,8 +7,8 @@ namespace PortScanEdge.Detection.Processing;
 /// <summary>
 /// Renders the operator's picture: the radiograph in grey (as the scanner shows it: air bright, dense dark),
 /// the anomaly map laid over it in a blue→red colour ramp whose opacity grows with the value, and a box around
-/// each region of interest. Reduced so the longest side is at most the configured size. Allocates (it is not
-/// on the measured per-scan path; it runs only when an overlay is asked for).
+/// each region of interest. Reduced so the longest side is at most the configured size. Streams rows into the
+/// PNG (a few kilobytes of memory whatever the scan's size); not on the measured per-scan path.
 /// </summary>
 public static class OverlayRenderer
 {
@@ -22,6 +21,8 @@ public static class OverlayRenderer
     /// <summary>Boxes are drawn at least this many overlay pixels wide, so a small find is still seen at a glance.</summary>
     private const int MinimumBoxSide = 24;
 
+    private static readonly Rgb24 Outline = new(255, 0, 255);
+
     /// <summary>Writes the overlay PNG of <paramref name="radiograph"/> with <paramref name="map"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, Radiograph radiograph, ReadOnlySpan<float> map, int mapWidth, int mapHeight, int mapScale, IReadOnlyList<RegionOfInterest> regions, int maxSide)
     {
@@ -30,7 +31,6 @@ public static class OverlayRenderer
         var reduction = Math.Max(1, (int)Math.Ceiling(Math.Max(radiograph.Width, radiograph.Height) / (double)maxSide));
         var width = Math.Max(1, radiograph.Width / reduction);
         var height = Math.Max(1, radiograph.Height / reduction);
-        var pixels = new Rgb24[width * height];
         var source = radiograph.Pixels;
         // Display grey on a log scale (as scanner consoles do): air white, typical cargo mid-grey, dense black.
         // Linear transmission would leave everything behind a truck wall in the bottom tenth of the range.
@@ -41,6 +41,24 @@ public static class OverlayRenderer
             display[i] = (byte)Math.Round(255 * (1 - Math.Min(1, attenuation * DisplayGain)));
         }
 
+        var boxes = new (int X, int Y, int Width, int Height)[regions.Count];
+        for (var i = 0; i < boxes.Length; i++)
+        {
+            var region = regions[i];
+            var boxWidth = Math.Max(MinimumBoxSide, region.Width / reduction);
+            var boxHeight = Math.Max(MinimumBoxSide, region.Height / reduction);
+            boxes[i] = (((region.X + (region.Width / 2)) / reduction) - (boxWidth / 2), ((region.Y + (region.Height / 2)) / reduction) - (boxHeight / 2), boxWidth, boxHeight);
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        // Row by row into the PNG: a few kilobytes whatever the scan's size.
+        var row = new byte[3 * width];
+        using var png = new PngWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16), width, height, PngLayout.Rgb8);
         for (var y = 0; y < height; y++)
         {
             var sourceY = Math.Min(radiograph.Height - 1, y * reduction);
@@ -50,28 +68,21 @@ public static class OverlayRenderer
                 var sourceX = Math.Min(radiograph.Width - 1, x * reduction);
                 var grey = display[source[(sourceY * radiograph.Width) + sourceX] >> 8];
                 var value = map[(mapY * mapWidth) + Math.Min(mapWidth - 1, sourceX / mapScale)];
-                pixels[(y * width) + x] = Blend(grey, value);
+                var colour = Blend(grey, value);
+                row[3 * x] = colour.R;
+                row[(3 * x) + 1] = colour.G;
+                row[(3 * x) + 2] = colour.B;
             }
+
+            foreach (var box in boxes)
+            {
+                DrawBoxRow(row, width, height, y, box.X, box.Y, box.Width, box.Height);
+            }
+
+            png.WriteRow(row);
         }
 
-        var outline = new Rgb24(255, 0, 255);
-        foreach (var region in regions)
-        {
-            var boxWidth = Math.Max(MinimumBoxSide, region.Width / reduction);
-            var boxHeight = Math.Max(MinimumBoxSide, region.Height / reduction);
-            var centreX = (region.X + (region.Width / 2)) / reduction;
-            var centreY = (region.Y + (region.Height / 2)) / reduction;
-            DrawBox(pixels, width, height, centreX - (boxWidth / 2), centreY - (boxHeight / 2), boxWidth, boxHeight, outline);
-        }
-
-        using var image = Image.LoadPixelData<Rgb24>(pixels, width, height);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        image.Save(path, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        png.Complete();
     }
 
     /// <summary>Colour of a map value over a grey pixel (blue at the tint threshold, through yellow, to red at 1).</summary>
@@ -104,25 +115,39 @@ public static class OverlayRenderer
 
     private static byte Mix(byte grey, float colour, float alpha) => (byte)Math.Clamp((grey * (1 - alpha)) + (colour * 255 * alpha), 0, 255);
 
-    private static void DrawBox(Rgb24[] pixels, int width, int height, int x, int y, int w, int h, Rgb24 colour)
+    /// <summary>The pixels of row <paramref name="y"/> that a three-pixel magenta outline of the box covers.</summary>
+    private static void DrawBoxRow(byte[] row, int width, int height, int y, int x, int top, int w, int h)
     {
         for (var thickness = 0; thickness < 3; thickness++)
         {
             var left = Math.Clamp(x - thickness, 0, width - 1);
-            var top = Math.Clamp(y - thickness, 0, height - 1);
+            var upper = Math.Clamp(top - thickness, 0, height - 1);
             var right = Math.Clamp(x + w - 1 + thickness, 0, width - 1);
-            var bottom = Math.Clamp(y + h - 1 + thickness, 0, height - 1);
-            for (var i = left; i <= right; i++)
+            var lower = Math.Clamp(top + h - 1 + thickness, 0, height - 1);
+            if (y < upper || y > lower)
             {
-                pixels[(top * width) + i] = colour;
-                pixels[(bottom * width) + i] = colour;
+                continue;
             }
 
-            for (var j = top; j <= bottom; j++)
+            if (y == upper || y == lower)
             {
-                pixels[(j * width) + left] = colour;
-                pixels[(j * width) + right] = colour;
+                Paint(row, left, right);
             }
+            else
+            {
+                Paint(row, left, left);
+                Paint(row, right, right);
+            }
+        }
+    }
+
+    private static void Paint(byte[] row, int from, int to)
+    {
+        for (var i = from; i <= to; i++)
+        {
+            row[3 * i] = Outline.R;
+            row[(3 * i) + 1] = Outline.G;
+            row[(3 * i) + 2] = Outline.B;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Detection;
 using PortScanEdge.Detection.Benchmarking;
 using PortScanEdge.Detection.Inference;
@@ -149,7 +150,7 @@ internal static class DetectionBench
             error.Write(DetectionCommandSupport.Invariant($"\rbench: generating scan {i + 1}/{files.Length} ({settings.Width} x {settings.Height}, 16-bit)"));
             var pixels = SyntheticScans.Generate(settings.Width, settings.Height, seed: 1000 + i, withAnomaly: i % 2 == 1);
             files[i] = Path.Combine(generatedDirectory, DetectionCommandSupport.Invariant($"scan-{i:D2}.png"));
-            File.WriteAllBytes(files[i], SyntheticScans.EncodePng(pixels, settings.Width, settings.Height));
+            File.WriteAllBytes(files[i], PngWriter.EncodeGrey16(pixels, settings.Width, settings.Height));
         }
 
         error.WriteLine();

@@ -73,6 +73,12 @@ public sealed partial class GatewayLanes(
                 await shared.DisposeAsync().ConfigureAwait(false);
                 detector.Dispose();
             }));
+            var overlayPainter = new OverlayPainter(config.Detection);
+            disposables.Push(new AsyncDisposer(() =>
+            {
+                overlayPainter.Dispose();
+                return ValueTask.CompletedTask;
+            }));
             LogModel(_logger, detector.Model.Name, detector.Model.Version, detector.Model.Sha256[..12], modelPath);
             if (audit is not null)
             {
@@ -98,7 +104,7 @@ public sealed partial class GatewayLanes(
             var laneIndex = 0;
             foreach (var lane in config.Lanes)
             {
-                var runtime = StartLane(config, lane, dataDirectory, transports, emulators, images, hotlist, shared, disposables, tasks, laneIndex++, stopping.Token);
+                var runtime = StartLane(config, lane, dataDirectory, transports, emulators, images, hotlist, shared, overlayPainter, disposables, tasks, laneIndex++, stopping.Token);
                 registry.Add(runtime);
                 if (commands is not null)
                 {
@@ -160,6 +166,7 @@ public sealed partial class GatewayLanes(
         SyntheticScanImageSource? images,
         HotlistSource hotlist,
         SharedDetector shared,
+        OverlayPainter overlayPainter,
         Stack<IAsyncDisposable> disposables,
         List<Task> tasks,
         int laneIndex,
@@ -236,7 +243,7 @@ public sealed partial class GatewayLanes(
             hub,
             () => hotlist.Current,
             Path.Combine(dataDirectory, "overlays"),
-            config.Detection,
+            overlayPainter,
             time,
             loggers.CreateLogger($"PortScanEdge.Lane.{lane.Id}"));
 

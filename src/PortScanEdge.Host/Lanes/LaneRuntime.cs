@@ -35,7 +35,7 @@ public sealed partial class LaneRuntime
     private readonly SharedDetector _detection;
     private readonly LaneHub _hub;
     private readonly string _overlayDirectory;
-    private readonly Core.Configuration.DetectionOptions _overlayOptions;
+    private readonly OverlayPainter _overlayPainter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<LaneEvent> _inbox = Channel.CreateUnbounded<LaneEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -55,11 +55,11 @@ public sealed partial class LaneRuntime
         LaneHub hub,
         Func<Hotlist> hotlist,
         string overlayDirectory,
-        Core.Configuration.DetectionOptions overlayOptions,
+        OverlayPainter overlayPainter,
         TimeProvider time,
         ILogger logger)
     {
-        _overlayOptions = overlayOptions;
+        _overlayPainter = overlayPainter;
         _context = context;
         _scanner = scanner;
         _readers = readers;
@@ -316,33 +316,11 @@ public sealed partial class LaneRuntime
         }
     }
 
-    /// <summary>One overlay at a time, so drawing never competes with analysis for more than one core.</summary>
-    private static readonly SemaphoreSlim OverlayGate = new(1, 1);
-
     private void RenderOverlay(string imagePath, HeatMap heatMap, IReadOnlyList<Detection.Processing.RegionOfInterest> regions, string overlayPath)
     {
-        OverlayGate.Wait();
-        try
+        if (_overlayPainter.Paint(imagePath, heatMap, regions, overlayPath) is { } failure)
         {
-            using var intake = new Detection.Intake.ImageIntake(Detection.Intake.ImageLimits.FromOptions(_overlayOptions));
-            var radiograph = new Detection.Intake.Radiograph();
-            if (intake.TryLoad(imagePath, radiograph) is { } rejection)
-            {
-                LogOverlayFailed(_logger, LaneId, overlayPath, rejection.ToString());
-                return;
-            }
-
-            var temporary = overlayPath + ".tmp";
-            Detection.Processing.OverlayRenderer.Write(temporary, radiograph, heatMap.Values, heatMap.Width, heatMap.Height, heatMap.Scale, regions, _overlayOptions.OverlayMaxSide);
-            File.Move(temporary, overlayPath, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            LogOverlayFailed(_logger, LaneId, overlayPath, ex.Message);
-        }
-        finally
-        {
-            OverlayGate.Release();
+            LogOverlayFailed(_logger, LaneId, overlayPath, failure);
         }
     }
 

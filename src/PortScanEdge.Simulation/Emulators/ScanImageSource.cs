@@ -1,7 +1,5 @@
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Devices.Scanner.Protocol;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace PortScanEdge.Simulation.Emulators;
 
@@ -28,31 +26,33 @@ public interface IScanImageSource
 public sealed class GradientScanImageSource : IScanImageSource
 {
     /// <inheritdoc />
-    public async Task<byte[]> RenderAsync(ScanImageRequest request, CancellationToken cancellationToken)
+    public Task<byte[]> RenderAsync(ScanImageRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         int seed = StringComparer.Ordinal.GetHashCode(request.TransactionId) ^ (int)request.Energy;
         var random = new Random(seed);
-        using var image = new Image<L16>(request.Width, request.Height);
         int top = request.Height / 5;
         int bottom = request.Height - request.Height / 6;
         ushort dense = (ushort)(request.Energy == EnergyKind.Low ? 9000 : 16000);
-        image.ProcessPixelRows(rows =>
+        var row = new ushort[request.Width];
+        using var output = new MemoryStream();
+        using (var png = new PngWriter(output, request.Width, request.Height, PngLayout.Grey16, leaveOpen: true))
         {
-            for (int y = 0; y < rows.Height; y++)
+            for (int y = 0; y < request.Height; y++)
             {
-                Span<L16> row = rows.GetRowSpan(y);
+                cancellationToken.ThrowIfCancellationRequested();
                 for (int x = 0; x < row.Length; x++)
                 {
                     // Pixel value = transmitted intensity: air is bright, the vehicle body dark.
-                    int value = y >= top && y <= bottom ? dense + random.Next(0, 2000) : 60000 + random.Next(0, 2000);
-                    row[x] = new L16((ushort)value);
+                    row[x] = (ushort)(y >= top && y <= bottom ? dense + random.Next(0, 2000) : 60000 + random.Next(0, 2000));
                 }
-            }
-        });
 
-        using var output = new MemoryStream();
-        await image.SaveAsPngAsync(output, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Grayscale }, cancellationToken).ConfigureAwait(false);
-        return output.ToArray();
+                png.WriteRow(row);
+            }
+
+            png.Complete();
+        }
+
+        return Task.FromResult(output.ToArray());
     }
 }

@@ -14,6 +14,7 @@ internal static class DetectorModel
     /// <summary>Open-beam counts at low energy.</summary>
     public const float OpenBeamLow = 42000f;
 
+    /// <summary>Exposes the detector to <paramref name="lineIntegral"/> (sum of mu*t per pixel), which it overwrites.</summary>
     public static ushort[] Expose(float[] lineIntegral, int width, int height, float openBeam, RadiographRandom random)
     {
         var rowGain = new float[height];
@@ -40,13 +41,15 @@ internal static class DetectorModel
             }
         }
 
-        var intensity = new float[width * height];
+        // The line integrals become intensities in place: the canvas is not needed afterwards, and a second
+        // image-sized float array per render is large-object-heap garbage a gateway running the demo pays for.
+        var intensity = lineIntegral;
         for (int y = 0; y < height; y++)
         {
             int row = y * width;
             for (int x = 0; x < width; x++)
             {
-                intensity[row + x] = openBeam * rowGain[y] * columnDose[x] * MathF.Exp(-lineIntegral[row + x]);
+                intensity[row + x] = openBeam * rowGain[y] * columnDose[x] * MathF.Exp(-intensity[row + x]);
             }
         }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
+using PortScanEdge.Core.Imaging;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace PortScanEdge.Simulation.Radiographs;
@@ -62,13 +62,6 @@ public static class RadiographDataset
     /// <summary>Maximum number of images in one data set.</summary>
     public const int MaximumCount = 1_000_000;
 
-    private static readonly PngEncoder L16Encoder = new()
-    {
-        BitDepth = PngBitDepth.Bit16,
-        ColorType = PngColorType.Grayscale,
-        CompressionLevel = PngCompressionLevel.BestSpeed,
-    };
-
     /// <summary>True for image <paramref name="index"/> when it carries a concealment at the given rate.</summary>
     public static bool IsAnomalousIndex(int index, double anomalyRate) =>
         Math.Floor((index + 1) * anomalyRate + 1e-9) > Math.Floor(index * anomalyRate + 1e-9);
@@ -103,10 +96,10 @@ public static class RadiographDataset
             bool withConcealment = IsAnomalousIndex(index, options.AnomalyRate);
             var radiograph = RadiographGenerator.Render(ImageSeed(options.Seed, index), options.Width, options.Height, withConcealment, options.DualEnergy, options.Kinds);
             string file = FileName(index);
-            SavePng(Path.Combine(options.OutputDirectory, file), radiograph.HighEnergy, radiograph.Width, radiograph.Height);
+            PngWriter.SaveGrey16(Path.Combine(options.OutputDirectory, file), radiograph.HighEnergy, radiograph.Width, radiograph.Height);
             if (radiograph.LowEnergy is { } low)
             {
-                SavePng(Path.Combine(options.OutputDirectory, Path.ChangeExtension(file, ".le.png")), low, radiograph.Width, radiograph.Height);
+                PngWriter.SaveGrey16(Path.Combine(options.OutputDirectory, Path.ChangeExtension(file, ".le.png")), low, radiograph.Width, radiograph.Height);
             }
 
             labelRows[index] = FormatLabelRow(file, radiograph);
@@ -153,23 +146,5 @@ public static class RadiographDataset
     {
         ArgumentNullException.ThrowIfNull(radiograph);
         return string.Create(CultureInfo.InvariantCulture, $"{file},{(radiograph.IsAnomalous ? 1 : 0)},{string.Join(';', radiograph.Boxes)}");
-    }
-
-    /// <summary>Writes 16-bit greyscale pixels as a PNG (L16).</summary>
-    public static void SavePng(string path, ushort[] pixels, int width, int height)
-    {
-        ArgumentNullException.ThrowIfNull(pixels);
-        using var image = Image.LoadPixelData<L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()), width, height);
-        image.SaveAsPng(path, L16Encoder);
-    }
-
-    /// <summary>Encodes 16-bit greyscale pixels as PNG (L16) bytes, e.g. for a scanner emulator that serves files by hash.</summary>
-    public static byte[] EncodePng(ushort[] pixels, int width, int height)
-    {
-        ArgumentNullException.ThrowIfNull(pixels);
-        using var image = Image.LoadPixelData<L16>(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()), width, height);
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream, L16Encoder);
-        return stream.ToArray();
     }
 }

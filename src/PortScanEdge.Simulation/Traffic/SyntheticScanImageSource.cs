@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Devices.Scanner.Protocol;
 using PortScanEdge.Simulation.Emulators;
 using PortScanEdge.Simulation.Radiographs;
@@ -47,7 +48,7 @@ public sealed class SyntheticScanImageSource : IScanImageSource
             {
                 var radiograph = RadiographGenerator.Render(plan.Seed, request.Width, request.Height, plan.WithConcealment, dualEnergy: request.Energy != EnergyKind.SingleEnergy);
                 var pixels = request.Energy == EnergyKind.Low && radiograph.LowEnergy is { } low ? low : radiograph.HighEnergy;
-                return RadiographDataset.EncodePng(pixels, radiograph.Width, radiograph.Height);
+                return PngWriter.EncodeGrey16(pixels, radiograph.Width, radiograph.Height);
             },
             cancellationToken);
     }

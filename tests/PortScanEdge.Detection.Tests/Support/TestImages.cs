@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Detection.Intake;
 
 namespace PortScanEdge.Detection.Tests.Support;

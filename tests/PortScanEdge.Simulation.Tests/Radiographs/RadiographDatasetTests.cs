@@ -1,3 +1,4 @@
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Simulation.Radiographs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -89,7 +90,7 @@ public sealed class RadiographDatasetTests : IDisposable
     {
         var radiograph = RadiographGenerator.Render(77, 256, 128, withConcealment: true);
 
-        var bytes = RadiographDataset.EncodePng(radiograph.HighEnergy, radiograph.Width, radiograph.Height);
+        var bytes = PngWriter.EncodeGrey16(radiograph.HighEnergy, radiograph.Width, radiograph.Height);
 
         using var image = Image.Load<L16>(bytes);
         var pixels = new L16[256 * 128];
