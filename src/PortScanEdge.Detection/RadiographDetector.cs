@@ -68,15 +68,17 @@ public sealed class RadiographDetector : IRadiographDetector
                 detector.all.Add(workspace);
                 detector.idle.Push(workspace);
                 var started = Stopwatch.GetTimestamp();
+                // The full batch: long scans, the usual case at a site, run it for all but their last tiles.
+                var full = workspace.Bindings.For(workspace.Bindings.MaxBatch);
                 for (var run = 0; run < options.WarmupRuns; run++)
                 {
-                    workspace.Binding.Run();
+                    full.Run();
                 }
 
                 var warmupMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (options.WarmupRuns > 0)
                 {
-                    Log.WarmedUp(logger, options.WarmupRuns, workspace.Binding.BatchSize, warmupMilliseconds);
+                    Log.WarmedUp(logger, options.WarmupRuns, full.BatchSize, warmupMilliseconds);
                 }
             }
 
@@ -171,16 +173,16 @@ public sealed class RadiographDetector : IRadiographDetector
         long inferTicks = 0;
         long postTicks = 0;
 
-        var binding = w.Binding;
         var tiles = w.Plan.Count;
         var score = float.NegativeInfinity;
-        for (var first = 0; first < tiles; first += binding.BatchSize)
+        for (var first = 0; first < tiles;)
         {
+            var binding = w.Bindings.For(tiles - first);
             var inBatch = Math.Min(binding.BatchSize, tiles - first);
             var t0 = Stopwatch.GetTimestamp();
             w.Preprocessor.FillTiles(binding.Input, w.Plan, first, inBatch);
 
-            // Slots past inBatch keep the previous batch's tiles: computed, then ignored below.
+            // Only a fixed-batch model has slots past inBatch: they keep earlier tiles, computed, then ignored below.
             var t1 = Stopwatch.GetTimestamp();
             binding.Run();
             var t2 = Stopwatch.GetTimestamp();
@@ -195,6 +197,7 @@ public sealed class RadiographDetector : IRadiographDetector
             preprocessTicks += t1 - t0;
             inferTicks += t2 - t1;
             postTicks += t3 - t2;
+            first += inBatch;
         }
 
         var postStart = Stopwatch.GetTimestamp();
@@ -295,7 +298,7 @@ public sealed class RadiographDetector : IRadiographDetector
             Intake = new ImageIntake(ImageLimits.FromOptions(options));
             Preprocessor = new Preprocessor(model.Contract, splitter);
             Stitcher = new HeatMapStitcher(splitter);
-            Binding = new ModelBinding(model, options.BatchSize);
+            Bindings = new BatchBindings(model, options.BatchSize);
         }
 
         public ImageIntake Intake { get; }
@@ -312,11 +315,11 @@ public sealed class RadiographDetector : IRadiographDetector
 
         public RegionFinder Regions { get; } = new();
 
-        public ModelBinding Binding { get; }
+        public BatchBindings Bindings { get; }
 
         public void Dispose()
         {
-            Binding.Dispose();
+            Bindings.Dispose();
             Intake.Dispose();
             splitter.Dispose();
         }

@@ -123,6 +123,37 @@ public sealed class DetectorTests : IDisposable
         Assert.Equal(RejectionKind.ModelMismatch, single.Rejection!.Kind);
     }
 
+    [Fact]
+    public async Task Analyze_TilesNotAMultipleOfTheBatch_GivesTheSameResultAsBatchesOfOne()
+    {
+        // 4000 x 640 at downsample 4 is 1000 x 160: five of the test model's 256-wide tiles, so batch 2 runs 2 + 2 + 1
+        // and batch 4 runs 4 + 1.
+        const int wide = 4000;
+        var path = temp.Write("wide.png", PngWriter.EncodeGrey16(SyntheticScans.Generate(wide, Height, seed: 2, withAnomaly: true), wide, Height));
+        var results = new List<DetectionResult>();
+        foreach (var batch in new[] { 1, 2, 4 })
+        {
+            using var detector = RadiographDetector.Create(Fixtures.TestModelPath, Fixtures.Options(o => o.BatchSize = batch));
+            results.Add(await detector.AnalyzeAsync(RadiographInput.FromFile(path), new AnalysisRequest { IncludeHeatMap = true }));
+        }
+
+        Assert.All(results, r => Assert.True(r.Ok, r.Rejection?.ToString()));
+        Assert.Equal(5, results[0].Tiles);
+        foreach (var result in results.Skip(1))
+        {
+            Assert.Equal(results[0].Verdict, result.Verdict);
+            Assert.Equal(results[0].Score, result.Score, 5);
+            Assert.Equal(results[0].Regions.Count, result.Regions.Count);
+            var expected = results[0].HeatMap!.Values;
+            var actual = result.HeatMap!.Values;
+            Assert.Equal(expected.Length, actual.Length);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"heat map differs at {i}: {expected[i]} vs {actual[i]}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

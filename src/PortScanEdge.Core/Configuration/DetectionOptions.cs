@@ -52,7 +52,7 @@ public sealed class DetectionOptions
     [Doc("ONNX Runtime execution provider.")]
     public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
 
-    [Doc("Tiles fed to the network per inference call; the input and output tensors are bound once at this batch size.")]
+    [Doc("Most tiles fed to the network per inference call. A scan's last tiles run as a smaller batch (9 tiles at 4: 4 + 4 + 1), so no inference is spent on empty slots; tensors are bound once per batch size used.")]
     [Bounds(1, 64)]
     public int BatchSize { get; set; } = 4;
 

@@ -21,6 +21,7 @@ public sealed class ModelBinding : IDisposable
     public ModelBinding(OnnxAnomalyModel model, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var contract = model.Contract;
         if (contract.FixedBatch is { } fixedBatch && fixedBatch != batchSize)
         {

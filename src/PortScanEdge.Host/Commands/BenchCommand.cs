@@ -169,9 +169,18 @@ internal static class DetectionBench
         }
 
         var options = new Core.Configuration.DetectionOptions();
-        using var bare = new ModelBinding(detector.OnnxModel, options.BatchSize);
-        FillBareInput(detector, files[0], bare);
-        var batchesPerScan = (first.Tiles + bare.BatchSize - 1) / bare.BatchSize;
+        // The baseline runs the same batches as the pipeline: full ones, then the remainder.
+        using var bare = new BatchBindings(detector.OnnxModel, options.BatchSize);
+        var batches = new List<ModelBinding>();
+        for (var tile = 0; tile < first.Tiles; tile += batches[^1].BatchSize)
+        {
+            batches.Add(bare.For(first.Tiles - tile));
+        }
+
+        foreach (var batch in batches.Distinct())
+        {
+            FillBareInput(detector, files[0], batch);
+        }
 
         var total = settings.Warmup + settings.Frames;
         var bareMs = new double[settings.Frames];
@@ -197,9 +206,9 @@ internal static class DetectionBench
             }
 
             var t0 = Stopwatch.GetTimestamp();
-            for (var b = 0; b < batchesPerScan; b++)
+            foreach (var batch in batches)
             {
-                bare.Run();
+                batch.Run();
             }
 
             var t1 = Stopwatch.GetTimestamp();
@@ -243,7 +252,7 @@ internal static class DetectionBench
             ImageWidth = first.Width,
             ImageHeight = first.Height,
             TilesPerScan = first.Tiles,
-            BatchSize = bare.BatchSize,
+            BatchSize = bare.MaxBatch,
             Model = detector.Model,
             Rejected = rejected,
             OverheadRatio = Percentile(overheadMs, 50) / Percentile(bareMs, 50),
