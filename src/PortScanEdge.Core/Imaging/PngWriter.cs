@@ -17,9 +17,9 @@ public enum PngLayout
 /// <summary>
 /// Writes a PNG (ISO/IEC 15948) row by row straight into a stream: no whole-image buffer, so a radiograph
 /// of any size costs four rows of memory and a 64 KB chunk buffer. Each row gets the filter that suits it best
-/// (PNG's adaptive heuristic) and the rows are deflated into IDAT chunks as they come. Call <see cref="Complete"/> after the last row; disposing without
-/// it leaves the stream truncated (write to a temporary name and rename, as every caller does).
-/// Not thread-safe.
+/// (PNG's adaptive heuristic) and the rows are deflated into IDAT chunks as they come. Call <see cref="Complete"/>
+/// after the last row; disposing without it leaves the stream truncated, so a caller that must never leave a partial
+/// file behind writes to a temporary name and renames it. Not thread-safe.
 /// </summary>
 public sealed class PngWriter : IDisposable
 {
