@@ -2,7 +2,10 @@
 # Measures a published gateway on this machine with the simulated lane (deploy/config/demo.yaml: three serial
 # devices on pseudo-terminals, simulated GPIO, the model, the embedded broker; emulators run in the same process):
 #   cold start to ready  from exec to the first 200 from /readyz (devices connected, model loaded, broker up)
-#   RSS under load       peak VmRSS while a vehicle arrives every second
+#   RSS under load       peak VmRSS while a vehicle arrives every second, twice: with the demo's radiographs
+#                        generated inside the gateway's process (the simulator's own memory counts), and with
+#                        the same kind of radiographs made beforehand by `synth` and replayed from files
+#                        (simulation.images), which leaves the gateway the work it does with a real scanner
 #   idle CPU             CPU time / wall time with the three serial ports open and no vehicle, after settling
 #                        (--settle-seconds, default 60: the first half-minute still has the JIT's background
 #                        tier-1 compilation and start-up work, which is not what an idle gateway costs)
@@ -26,9 +29,10 @@ cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/nul
 trap cleanup EXIT
 port=19464
 
-config() { # $1 = vehicle interval
+config() { # $1 = vehicle interval, $2 = replay directory (optional)
   sed -e "s#/tmp/portscan-edge-demo#$work/data#g" -e "s#vehicle_interval: 6s#vehicle_interval: $1#" \
       -e "s#embedded_port: 1883#embedded_port: 18899#" -e "s#port: 8080#port: 18099#" "$root/deploy/config/demo.yaml" > "$work/site.yaml"
+  if [[ -n "${2:-}" ]]; then sed -i "s#^simulation:#simulation:\n  images: $2#" "$work/site.yaml"; fi
   printf '\nobservability:\n  port: %s\n' "$port" >> "$work/site.yaml"
 }
 now_ms() { date +%s%3N; }
@@ -52,15 +56,23 @@ for i in $(seq 1 "$runs"); do
   start; echo "cold start to ready, run $i: $ready_ms ms"; stop
 done
 
+load() { # $1 = what the run is
+  start
+  local peak=0 r vehicles
+  for _ in $(seq 1 "$load_seconds"); do
+    sleep 1; r=$(rss_kb); ((r > peak)) && peak=$r
+  done
+  vehicles=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^portscan_edge_lane_vehicles_total/ { s += $2 } END { print s + 0 }')
+  echo "RSS under load, $1: peak $((peak / 1024)) MB over ${load_seconds} s, $vehicles vehicles closed"
+  stop
+}
+
 config 1s
-start
-peak=0
-for _ in $(seq 1 "$load_seconds"); do
-  sleep 1; r=$(rss_kb); ((r > peak)) && peak=$r
-done
-vehicles=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^portscan_edge_lane_vehicles_total/ { s += $2 } END { print s + 0 }')
-echo "RSS under load: peak $((peak / 1024)) MB over ${load_seconds} s, $vehicles vehicles closed"
-stop
+load "radiographs generated in the gateway's process (the demo)"
+# The demo's kind of radiographs (2048 x 1024, a fifth with a concealment), made before the gateway starts.
+"$bin/portscan-edge" synth --out "$work/scans" --count 24 --seed 11 --anomaly-rate 0.2 --width 2048 --height 1024 > /dev/null
+config 1s "$work/scans"
+load "radiographs replayed from files (the gateway's work with a real scanner)"
 
 config 1h
 start

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,6 +7,7 @@ using PortScanEdge.Core.Configuration;
 using PortScanEdge.Core.Transactions;
 using PortScanEdge.Host.Hosting;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Simulation.Radiographs;
 
 namespace PortScanEdge.Host.Tests;
 
@@ -81,6 +83,56 @@ public partial class LaneEndToEndTests
             Assert.True(t.ArrivedAt <= t.IdentifiedAt && t.IdentifiedAt <= t.ScanStartedAt && t.ScanStartedAt <= t.ScanCompletedAt
                 && t.ScanCompletedAt <= t.AnalysedAt && t.AnalysedAt <= t.DecidedAt && t.DecidedAt <= t.ClosedAt, "timestamps out of order");
             Assert.True(File.Exists(Path.Combine(loaded.Options!.ResolvePath(loaded.Options.Gateway.DataDir), "overlays", transaction.Id + ".png")), "no heat-map overlay");
+        }
+    }
+
+    [Fact]
+    public async Task SimulatedLane_WithAReplaySet_ScansAreTheSetsFilesAtTheirOwnSize()
+    {
+        // A set of another size than the lane's generated radiographs (512 x 256): announced and analysed as it is.
+        var set = Path.Combine(Path.GetTempPath(), $"portscan-replay-{Guid.NewGuid():N}");
+        try
+        {
+            RadiographDataset.Write(new RadiographDatasetOptions { OutputDirectory = set, Count = 4, Seed = 5, AnomalyRate = 0.5, Width = 384, Height = 192 });
+            var hashes = Directory.GetFiles(set, "0*.png").Select(f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))).ToHashSet(StringComparer.Ordinal);
+            Assert.Equal(4, hashes.Count);
+            using var config = TempConfig.IsolatedDemo(text => text
+                .Replace("vehicle_interval: 6s", $"vehicle_interval: 1s\n  operator_decision_delay: 500ms\n  image_width: 512\n  image_height: 256\n  images: {set}", StringComparison.Ordinal)
+                .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal));
+            var loaded = ConfigLoader.LoadFile(config.Path);
+            Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+            using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
+            var notifications = host.Services.GetRequiredService<LaneHub>().Subscribe();
+            await host.StartAsync();
+
+            var closed = new List<VehicleTransaction>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+            {
+                if (notification is TransactionNotification { Closed: true } change && closed.Count < 3)
+                {
+                    closed.Add(change.Transaction);
+                    if (closed.Count == 3)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            await host.StopAsync();
+
+            Assert.Equal(3, closed.Count);
+            foreach (var transaction in closed)
+            {
+                var image = Assert.Single(transaction.Scan!.Images);
+                Assert.Contains(image.Sha256, hashes);
+                Assert.Equal((384, 192, 16), (image.Width, image.Height, image.BitDepth));
+                Assert.NotNull(transaction.Analysis);
+            }
+        }
+        finally
+        {
+            Directory.Delete(set, recursive: true);
         }
     }
 

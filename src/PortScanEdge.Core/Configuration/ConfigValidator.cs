@@ -56,6 +56,7 @@ internal sealed class ConfigValidator
         CheckMqtt();
         CheckWeb();
         CheckAudit();
+        CheckSimulation();
     }
 
     private void CheckSite()
@@ -341,6 +342,25 @@ internal sealed class ConfigValidator
         if (_options.Audit.CheckpointInterval < TimeSpan.FromSeconds(1))
         {
             Add("audit.checkpoint_interval", "must be at least 1s");
+        }
+    }
+
+    private void CheckSimulation()
+    {
+        var images = _options.Simulation.Images;
+        if (images.Length == 0)
+        {
+            return;
+        }
+
+        var directory = _options.ResolvePath(images);
+        if (!Directory.Exists(directory))
+        {
+            Add("simulation.images", $"directory {directory} does not exist");
+        }
+        else if (!File.Exists(Path.Combine(directory, "labels.csv")))
+        {
+            Add("simulation.images", $"directory {directory} has no labels.csv (file,label,boxes); `portscan-edge synth --out DIR` writes one");
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class SimulationOptions
     [Doc("The simulated operator refers a vehicle still awaiting a decision after this long (so the demo keeps moving); 0s never decides.")]
     public TimeSpan OperatorDecisionDelay { get; set; } = TimeSpan.FromSeconds(8);
 
+    [Doc("Directory of radiographs to replay instead of generating them: a labels.csv (file,label,boxes, as `portscan-edge synth` writes) and the 16-bit PNGs it lists, e.g. a site's own labelled scans. Vehicles with a concealment get a label-1 image, others a label-0 one. Empty generates every radiograph.")]
+    public string Images { get; set; } = string.Empty;
+
     [Doc("Width in pixels of the generated radiographs (along the vehicle).")]
     [Bounds(64, 16384)]
     public int ImageWidth { get; set; } = 2048;

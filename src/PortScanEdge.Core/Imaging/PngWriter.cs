@@ -23,8 +23,6 @@ public enum PngLayout
 /// </summary>
 public sealed class PngWriter : IDisposable
 {
-    private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
     private readonly Stream _destination;
     private readonly bool _leaveOpen;
     private readonly IdatChunks _chunks;
@@ -68,7 +66,7 @@ public sealed class PngWriter : IDisposable
         _filtered = new byte[rowBytes + 1];
         _candidate = new byte[rowBytes + 1];
 
-        destination.Write(Signature);
+        destination.Write(PngHeader.Signature);
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Host.Lanes;
 using PortScanEdge.Simulation.Emulators;
+using PortScanEdge.Simulation.Traffic;
 
 namespace PortScanEdge.Host.Commands;
 
@@ -76,7 +78,18 @@ public static class EmulateCommand
                     return UsageError;
                 }
 
-                set = EmulatorSet.StartFor(loaded.Options, dir, all: true);
+                ScanReplaySet? replay;
+                try
+                {
+                    replay = ScanReplayLoader.Load(loaded.Options);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                    return UsageError;
+                }
+
+                set = EmulatorSet.StartFor(loaded.Options, dir, all: true, images: replay is null ? null : new SyntheticScanImageSource(replay));
             }
             else
             {

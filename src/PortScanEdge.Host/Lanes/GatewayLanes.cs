@@ -91,7 +91,14 @@ public sealed partial class GatewayLanes(
             EmulatorSet? emulators = null;
             if (config.Simulation.Enabled)
             {
-                images = new SyntheticScanImageSource();
+                var replay = ScanReplayLoader.Load(config);
+                if (replay is not null)
+                {
+                    var replayDirectory = config.ResolvePath(config.Simulation.Images);
+                    LogReplay(_logger, replay.Count, replay.AnomalousCount, replayDirectory);
+                }
+
+                images = new SyntheticScanImageSource(replay);
                 emulators = EmulatorSet.StartFor(config, Path.Combine(dataDirectory, "emulators"), images: images);
                 disposables.Push(emulators);
                 foreach (var endpoint in emulators.Endpoints)
@@ -355,6 +362,9 @@ public sealed partial class GatewayLanes(
 
     [LoggerMessage(EventId = 1116, Level = LogLevel.Error, Message = "A lane task failed while stopping")]
     private static partial void LogStopFailure(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1117, Level = LogLevel.Information, Message = "Simulated scanners replay {Count} radiographs ({Anomalous} labelled anomalous) from {Path}")]
+    private static partial void LogReplay(ILogger logger, int count, int anomalous, string path);
 
     private sealed class AsyncDisposer(Func<ValueTask> dispose) : IAsyncDisposable
     {

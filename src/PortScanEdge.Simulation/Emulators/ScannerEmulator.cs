@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PortScanEdge.Core.Imaging;
 using PortScanEdge.Devices.Scanner.Protocol;
 using PortScanEdge.Simulation.Pty;
 
@@ -526,7 +527,13 @@ public sealed class ScannerEmulator : IAsyncDisposable
                 sha[0] ^= 0xFF;
             }
 
-            announced.Add(new AnnouncedImage(kind, kv, name, bytes.Length + (sizeMismatch ? 1 : 0), sha, _options.ImageWidth, _options.ImageHeight, 16));
+            // A replayed file keeps its own size; only a source that is not a PNG is announced at the configured one.
+            if (!PngHeader.TryReadSize(bytes, out int width, out int height))
+            {
+                (width, height) = (_options.ImageWidth, _options.ImageHeight);
+            }
+
+            announced.Add(new AnnouncedImage(kind, kv, name, bytes.Length + (sizeMismatch ? 1 : 0), sha, width, height, 16));
         }
 
         return announced;

@@ -88,6 +88,31 @@ public class ConfigValidatorTests
     }
 
     [Fact]
+    public void Validate_ReplaySetMissingOrWithoutLabels_IsNamedWithResolvedPath()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"portscan-replay-{Guid.NewGuid():N}");
+        var yaml = ConfigText.Valid + $"\nsimulation:\n  images: {directory}\n";
+
+        var missing = ConfigText.Single(ConfigText.Load(yaml));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var unlabelled = ConfigText.Single(ConfigText.Load(yaml));
+            File.WriteAllText(Path.Combine(directory, "labels.csv"), "file,label,boxes\n");
+            var labelled = ConfigText.Load(yaml);
+
+            Assert.Equal(("simulation.images", $"directory {directory} does not exist"), (missing.Path, missing.Message));
+            Assert.Equal("simulation.images", unlabelled.Path);
+            Assert.StartsWith($"directory {directory} has no labels.csv", unlabelled.Message, StringComparison.Ordinal);
+            Assert.True(labelled.IsValid, string.Join("\n", labelled.Problems));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Validate_ExistingModelFile_IsAccepted()
     {
         var model = Path.Combine(Path.GetTempPath(), $"portscan-model-{Guid.NewGuid():N}.onnx");

@@ -1,0 +1,44 @@
+using PortScanEdge.Core.Configuration;
+using PortScanEdge.Detection.Evaluation;
+using PortScanEdge.Simulation.Traffic;
+
+namespace PortScanEdge.Host.Lanes;
+
+/// <summary>Loads the replay set <c>simulation.images</c> names: its labels.csv, every file it lists checked present.</summary>
+internal static class ScanReplayLoader
+{
+    /// <summary>The set, or null when <c>simulation.images</c> is empty; throws <see cref="InvalidOperationException"/> naming what is wrong.</summary>
+    public static ScanReplaySet? Load(PortScanEdgeOptions config)
+    {
+        if (config.Simulation.Images.Length == 0)
+        {
+            return null;
+        }
+
+        var directory = config.ResolvePath(config.Simulation.Images);
+        var labelsPath = Path.Combine(directory, "labels.csv");
+        IReadOnlyList<LabelledImage> labels;
+        try
+        {
+            labels = LabelsFile.Read(labelsPath);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"simulation.images: {labelsPath}: {ex.Message}", ex);
+        }
+
+        var images = labels.Select(l => new ReplayImage(Path.Combine(directory, l.File), l.IsAnomalous)).ToList();
+        if (images.Count == 0)
+        {
+            throw new InvalidOperationException($"simulation.images: {labelsPath} lists no images");
+        }
+
+        var missing = images.Where(i => !File.Exists(i.Path)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"simulation.images: {missing.Count} of the {images.Count} files {labelsPath} lists do not exist, e.g. {missing[0].Path}");
+        }
+
+        return new ScanReplaySet(images);
+    }
+}
