@@ -70,7 +70,8 @@ load() { # $1 = what the run is
 config 1s
 load "radiographs generated in the gateway's process (the demo)"
 # The demo's kind of radiographs (2048 x 1024, a fifth with a concealment), made before the gateway starts.
-"$bin/portscan-edge" synth --out "$work/scans" --count 24 --seed 11 --anomaly-rate 0.2 --width 2048 --height 1024 > /dev/null
+"$bin/portscan-edge" synth --out "$work/scans" --count 24 --seed 11 --anomaly-rate 0.2 --width 2048 --height 1024 \
+  > "$work/synth.log" 2>&1 || { echo "measure.sh: synth failed:"; cat "$work/synth.log"; exit 1; }
 config 1s "$work/scans"
 load "radiographs replayed from files (the gateway's work with a real scanner)"
 
