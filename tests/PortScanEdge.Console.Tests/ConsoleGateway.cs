@@ -37,6 +37,9 @@ public sealed class ConsoleGateway : IAsyncLifetime
 
     public LaneHub Hub { get; private set; } = null!;
 
+    /// <summary>The gateway's working copies of images and overlays (and where the archive keeps them).</summary>
+    public WorkingCopies Files => _host!.Services.GetRequiredService<WorkingCopies>();
+
     public IBrowser Browser { get; private set; } = null!;
 
     public static string ScreenshotDirectory { get; } = Path.Combine(CliProcess.RepositoryRoot, "artifacts", "screenshots");

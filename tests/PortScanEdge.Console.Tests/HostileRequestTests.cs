@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using PortScanEdge.Core.Transactions;
+using PortScanEdge.Host.Lanes;
 
 namespace PortScanEdge.Console.Tests;
 
@@ -125,6 +126,40 @@ public sealed class HostileRequestTests(ConsoleGateway gateway)
             var height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4));
             Assert.True(Math.Max(width, height) <= bound, $"{size}: {width}x{height} exceeds {bound}");
             Assert.True(width > 0 && height > 0);
+        }
+    }
+
+    [Fact]
+    public async Task Images_VehicleClosedAndArchived_StillServedFromTheArchive()
+    {
+        var vehicle = await gateway.WaitForReferredVehicleAsync();
+        var notifications = gateway.Hub.Subscribe();
+        using var session = await SignInAsync();
+        using (var decided = await session.Client.SendAsync(Post($"/api/lanes/{ConsoleGateway.LaneId}/decision", $"{{\"transaction_id\":\"{vehicle.Id}\",\"action\":\"refer\"}}", session.Csrf)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, decided.StatusCode);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+        {
+            if (notification is TransactionNotification { Closed: true } closed && closed.Transaction.Id == vehicle.Id)
+            {
+                break;
+            }
+        }
+
+        // The evidence bridge archives the closed vehicle, then releases its working copies.
+        while (File.Exists(gateway.Files.OverlayPath(vehicle.Id)))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+
+        foreach (var kind in new[] { "radiograph.png", "overlay.png" })
+        {
+            using var response = await session.Client.GetAsync($"/api/images/{vehicle.Id}/{kind}?size=preview");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{kind}: {response.StatusCode}");
+            Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         }
     }
 

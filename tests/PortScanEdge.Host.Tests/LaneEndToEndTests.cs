@@ -7,6 +7,7 @@ using PortScanEdge.Core.Configuration;
 using PortScanEdge.Core.Transactions;
 using PortScanEdge.Host.Hosting;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Integrity.Archive;
 using PortScanEdge.Simulation.Radiographs;
 
 namespace PortScanEdge.Host.Tests;
@@ -82,7 +83,18 @@ public partial class LaneEndToEndTests
             var t = transaction.Timestamps;
             Assert.True(t.ArrivedAt <= t.IdentifiedAt && t.IdentifiedAt <= t.ScanStartedAt && t.ScanStartedAt <= t.ScanCompletedAt
                 && t.ScanCompletedAt <= t.AnalysedAt && t.AnalysedAt <= t.DecidedAt && t.DecidedAt <= t.ClosedAt, "timestamps out of order");
-            Assert.True(File.Exists(Path.Combine(loaded.Options!.ResolvePath(loaded.Options.Gateway.DataDir), "overlays", transaction.Id + ".png")), "no heat-map overlay");
+        }
+
+        // Once archived, each radiograph and overlay is kept once: in the evidence archive, not also as a working copy.
+        var files = host.Services.GetRequiredService<WorkingCopies>();
+        var archive = host.Services.GetRequiredService<TransactionArchive>();
+        foreach (var transaction in closed)
+        {
+            var image = transaction.Scan!.Images[0].File;
+            Assert.False(File.Exists(files.ImagePath(transaction.Id, image)), "working copy of the radiograph left after archiving");
+            Assert.False(File.Exists(files.OverlayPath(transaction.Id)), "working copy of the overlay left after archiving");
+            Assert.StartsWith(archive.Root, files.FindImage(transaction, image), StringComparison.Ordinal);
+            Assert.StartsWith(archive.Root, files.FindOverlay(transaction), StringComparison.Ordinal);
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
 using PortScanEdge.Host.Lanes;
+using PortScanEdge.Integrity.Archive;
 using PortScanEdge.Host.Observability;
 using PortScanEdge.Host.Web;
 using PortScanEdge.Integrity.Audit;
@@ -86,6 +87,7 @@ internal static class GatewayHost
 
         // The audit log first: it starts before the lane services and stops after them.
         builder.Services.AddPortScanEdgeAudit(Cli.VersionLine, configPath);
+        builder.Services.AddSingleton(sp => new WorkingCopies(loaded.ResolvePath(loaded.Gateway.DataDir), sp.GetRequiredService<TransactionArchive>()));
         builder.Services.AddHostedService<GatewayLifecycleService>();
 
         // Control-room messaging: embedded broker (demo), connection supervisor, durable outbox relay, commands.

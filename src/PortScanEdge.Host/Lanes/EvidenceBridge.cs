@@ -17,6 +17,7 @@ public sealed partial class EvidenceBridge(
     TransactionEvidenceRecorder recorder,
     IAuditLog audit,
     DeviceHealthMonitor health,
+    WorkingCopies workingCopies,
     IOptions<PortScanEdgeOptions> options,
     ILogger<EvidenceBridge> logger) : BackgroundService
 {
@@ -24,8 +25,8 @@ public sealed partial class EvidenceBridge(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var config = options.Value;
-        var dataDirectory = config.ResolvePath(config.Gateway.DataDir);
         var notifications = hub.Subscribe();
+        ReleaseLeftovers();
         health.Changed += (_, device) =>
         {
             if (device.State is DeviceHealthState.Faulted or DeviceHealthState.Reconnecting)
@@ -63,7 +64,7 @@ public sealed partial class EvidenceBridge(
                 var images = new List<EvidenceSource>();
                 foreach (var image in transaction.Scan?.Images ?? [])
                 {
-                    var path = Path.Combine(dataDirectory, "images", transaction.Id, image.File);
+                    var path = workingCopies.ImagePath(transaction.Id, image.File);
                     if (File.Exists(path))
                     {
                         images.Add(EvidenceSource.FromFile(image.File, path));
@@ -71,13 +72,17 @@ public sealed partial class EvidenceBridge(
                 }
 
                 var heatMaps = new List<EvidenceSource>();
-                var overlay = Path.Combine(dataDirectory, "overlays", transaction.Id + ".png");
+                var overlay = workingCopies.OverlayPath(transaction.Id);
                 if (File.Exists(overlay))
                 {
-                    heatMaps.Add(EvidenceSource.FromFile("heatmap-overlay.png", overlay));
+                    heatMaps.Add(EvidenceSource.FromFile(WorkingCopies.OverlayEvidenceName, overlay));
                 }
 
                 await recorder.RecordAsync(transaction, images, heatMaps, CancellationToken.None).ConfigureAwait(false);
+                if (!workingCopies.Release(transaction.Id))
+                {
+                    LogWorkingCopiesKept(logger, transaction.Id);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -85,6 +90,22 @@ public sealed partial class EvidenceBridge(
             }
         }
 
+    }
+
+    private void ReleaseLeftovers()
+    {
+        try
+        {
+            var released = workingCopies.ReleaseArchived();
+            if (released > 0)
+            {
+                LogLeftoversReleased(logger, released);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogEvidenceFailed(logger, "(working copies at start)", ex.Message);
+        }
     }
 
     private async Task AuditFaultAsync(DeviceHealth device, string? laneId)
@@ -101,4 +122,10 @@ public sealed partial class EvidenceBridge(
 
     [LoggerMessage(EventId = 1140, Level = LogLevel.Error, Message = "Could not archive or audit transaction {Transaction}: {Reason}")]
     private static partial void LogEvidenceFailed(ILogger logger, string transaction, string reason);
+
+    [LoggerMessage(EventId = 1141, Level = LogLevel.Warning, Message = "Transaction {Transaction} is not in the evidence archive without problems: its working copies (images, overlay) are kept")]
+    private static partial void LogWorkingCopiesKept(ILogger logger, string transaction);
+
+    [LoggerMessage(EventId = 1142, Level = LogLevel.Information, Message = "Released the working copies of {Count} archived transaction(s) left from an earlier run")]
+    private static partial void LogLeftoversReleased(ILogger logger, int count);
 }

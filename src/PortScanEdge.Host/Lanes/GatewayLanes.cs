@@ -31,6 +31,7 @@ public sealed partial class GatewayLanes(
     DeviceHealthMonitor health,
     TimeProvider time,
     ILoggerFactory loggers,
+    WorkingCopies workingCopies,
     ICommandTargetRegistry? commands = null,
     IAuditLog? audit = null) : BackgroundService
 {
@@ -183,7 +184,7 @@ public sealed partial class GatewayLanes(
         var scanner = new ScannerDriver(
             WithPort(scannerOptions, emulators),
             transports,
-            new ImageHandover(config.ResolvePath(scannerOptions.SpoolDir), Path.Combine(dataDirectory, "images"), scannerOptions.ImageWaitTimeout, time),
+            new ImageHandover(config.ResolvePath(scannerOptions.SpoolDir), workingCopies.ImagesDirectory, scannerOptions.ImageWaitTimeout, time),
             time,
             loggers.CreateLogger<ScannerDriver>());
         disposables.Push(scanner);
@@ -249,7 +250,7 @@ public sealed partial class GatewayLanes(
             shared,
             hub,
             () => hotlist.Current,
-            Path.Combine(dataDirectory, "overlays"),
+            workingCopies.OverlaysDirectory,
             overlayPainter,
             time,
             loggers.CreateLogger($"PortScanEdge.Lane.{lane.Id}"));

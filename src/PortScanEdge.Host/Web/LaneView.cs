@@ -83,11 +83,8 @@ public sealed record RecentView(string Id, DateTimeOffset? ClosedAt, string Plat
 public sealed record DeviceView(string DeviceId, DeviceKind Kind, DeviceHealthState State, string Reason);
 
 /// <summary>Builds <see cref="ConsoleSnapshot"/>s from the lane hub and the device health monitor.</summary>
-internal sealed class LaneViewBuilder(LaneHub hub, LaneRegistry registry, DeviceHealthMonitor health, string dataDirectory)
+internal sealed class LaneViewBuilder(LaneHub hub, LaneRegistry registry, DeviceHealthMonitor health, WorkingCopies files)
 {
-    /// <summary>The data directory (images and overlays are under it).</summary>
-    public string DataDirectory => dataDirectory;
-
     public ConsoleSnapshot Build(ConsoleSession? session)
     {
         var signedIn = session is not null;
@@ -132,25 +129,15 @@ internal sealed class LaneViewBuilder(LaneHub hub, LaneRegistry registry, Device
         return null;
     }
 
-    /// <summary>The radiograph file of a transaction, or null.</summary>
+    /// <summary>The radiograph file of a transaction (its working copy, or the archive's once it is archived), or null.</summary>
     public string? RadiographPath(VehicleTransaction transaction)
     {
         var image = transaction.Scan?.Images.Count > 0 ? transaction.Scan.Images[0] : null;
-        if (image is null || Path.GetFileName(image.File) != image.File || image.File.Length == 0)
-        {
-            return null;
-        }
-
-        var path = Path.Combine(dataDirectory, "images", transaction.Id, image.File);
-        return File.Exists(path) ? path : null;
+        return image is null ? null : files.FindImage(transaction, image.File);
     }
 
-    /// <summary>The heat-map overlay file of a transaction, or null.</summary>
-    public string? OverlayPath(VehicleTransaction transaction)
-    {
-        var path = Path.Combine(dataDirectory, "overlays", transaction.Id + ".png");
-        return File.Exists(path) ? path : null;
-    }
+    /// <summary>The heat-map overlay file of a transaction (working copy or archived), or null.</summary>
+    public string? OverlayPath(VehicleTransaction transaction) => files.FindOverlay(transaction);
 
     private VehicleView Vehicle(VehicleTransaction t, bool signedIn)
     {

@@ -59,6 +59,7 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         LaneHub hub,
         LaneRegistry registry,
         DeviceHealthMonitor health,
+        WorkingCopies workingCopies,
         TimeProvider time,
         ILoggerFactory loggers)
     {
@@ -69,11 +70,11 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         _loggers = loggers;
         _logger = loggers.CreateLogger("PortScanEdge.Web");
         var web = _options.Web;
-        _overlayDirectory = Path.Combine(_options.ResolvePath(_options.Gateway.DataDir), "overlays");
+        _overlayDirectory = workingCopies.OverlaysDirectory;
         var credentialsPath = web.CredentialsFile.Length == 0 ? string.Empty : _options.ResolvePath(web.CredentialsFile);
         _endpoints = new ConsoleEndpoints(
             web,
-            new LaneViewBuilder(hub, registry, health, _options.ResolvePath(_options.Gateway.DataDir)),
+            new LaneViewBuilder(hub, registry, health, workingCopies),
             registry,
             new CredentialsSource(credentialsPath, problem => LogCredentialsProblem(_logger, problem)),
             new SessionStore(time, web.SessionTimeout),

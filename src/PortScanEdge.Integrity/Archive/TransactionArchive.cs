@@ -54,8 +54,11 @@ public sealed partial class TransactionArchive(string root)
 {
     internal const string RecordFile = "record.json";
     internal const string EvidenceFile = "evidence.json";
-    internal const string ImagesDir = "images";
-    internal const string HeatMapsDir = "heatmaps";
+    /// <summary>The sub-directory of a transaction's images.</summary>
+    public const string ImagesDir = "images";
+
+    /// <summary>The sub-directory of a transaction's heat maps.</summary>
+    public const string HeatMapsDir = "heatmaps";
 
     /// <summary>Largest record JSON stored.</summary>
     public const long MaxRecordBytes = 4L * 1024 * 1024;
@@ -160,6 +163,13 @@ public sealed partial class TransactionArchive(string root)
             throw;
         }
     }
+
+    /// <summary>
+    /// The directory a transaction of <paramref name="laneId"/> is stored in once archived (whether it is yet or not);
+    /// null when the id is not a ULID or the lane id not a valid one. Cheaper than <see cref="Find"/>: no file is read.
+    /// </summary>
+    public string? DirectoryOf(string laneId, string id) =>
+        Ulid.IsValid(id) && UlidTime.TryGet(id, out var at) && LanePattern().IsMatch(laneId) ? Path.Combine(Root, laneId, DatePath(at), id) : null;
 
     /// <summary>Finds a transaction by id; null when it is not archived.</summary>
     public ArchivedTransaction? Find(string id)

@@ -17,6 +17,12 @@ public sealed class ScannerEmulatorOptions
     /// <summary>Where finished images are written.</summary>
     public string SpoolDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "portscan-edge-spool");
 
+    /// <summary>
+    /// Most images kept in the spool: like a real scanner rotating its share, the emulator deletes its oldest files
+    /// beyond this many after each scan (the gateway has copied them long before).
+    /// </summary>
+    public int SpoolKeep { get; set; } = 32;
+
     /// <summary>Time from SCANNING to SCAN_COMPLETE (beam on for most of it).</summary>
     public TimeSpan ScanDuration { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -536,7 +542,29 @@ public sealed class ScannerEmulator : IAsyncDisposable
             announced.Add(new AnnouncedImage(kind, kv, name, bytes.Length + (sizeMismatch ? 1 : 0), sha, width, height, 16));
         }
 
+        RotateSpool();
         return announced;
+    }
+
+    private void RotateSpool()
+    {
+        try
+        {
+            var files = new DirectoryInfo(_options.SpoolDirectory).GetFiles(_options.Id + "-*.png");
+            if (files.Length <= _options.SpoolKeep)
+            {
+                return;
+            }
+
+            foreach (var old in files.OrderByDescending(f => f.LastWriteTimeUtc).ThenByDescending(f => f.Name, StringComparer.Ordinal).Skip(_options.SpoolKeep))
+            {
+                old.Delete();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A spool that cannot be tidied is the next scan's problem, not this one's: the images are written.
+        }
     }
 
     private async Task AbortScanAsync()

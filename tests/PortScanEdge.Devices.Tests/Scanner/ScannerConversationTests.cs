@@ -44,6 +44,21 @@ public sealed class ScannerConversationTests
     }
 
     [Fact]
+    public async Task Scan_SpoolFull_TheEmulatorRotatesItsOldestImagesOut()
+    {
+        await using ScannerRig rig = await ScannerRig.StartConnectedAsync(e => e.SpoolKeep = 2);
+        foreach (var id in new[] { "rot-1", "rot-2", "rot-3" })
+        {
+            ScanCompleted done = await rig.ScanAsync(id);
+            Assert.True(done.Handover.IsVerified, done.Handover.Reason);
+        }
+
+        // The gateway's copies are all there; the scanner's share keeps its last two.
+        Assert.Equal(3, Directory.GetDirectories(rig.StoreDirectory).Length);
+        Assert.Equal(["scanner-1-rot-2-single.png", "scanner-1-rot-3-single.png"], Directory.GetFiles(rig.Options.SpoolDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Arm_InterlockOpen_RejectedWithReason()
     {
         await using ScannerRig rig = await ScannerRig.StartConnectedAsync();
