@@ -96,6 +96,10 @@ public sealed class GatewayOptions
 
     [Doc("Directory for the outbox, images and other local state; relative paths are resolved against the config file's directory.")]
     public string DataDir { get; set; } = "/var/lib/portscan-edge";
+
+    [Doc("Free space the data directory's file system must keep, megabytes: below it /readyz turns unready (check 'storage') and the health summary says so, before evidence can no longer be written. 0 turns the check off.")]
+    [Bounds(0, 10_000_000)]
+    public int MinFreeMegabytes { get; set; } = 1024;
 }
 
 /// <summary>Direction of traffic through a lane.</summary>

@@ -6,14 +6,14 @@ using PortScanEdge.Messaging.Connection;
 namespace PortScanEdge.Host.Observability;
 
 /// <summary>One readiness check.</summary>
-/// <param name="Name">What was checked: <c>model</c>, <c>device:ID</c> or <c>mqtt</c>.</param>
+/// <param name="Name">What was checked: <c>model</c>, <c>device:ID</c>, <c>mqtt</c> or <c>storage</c>.</param>
 /// <param name="Ok">True when it passed.</param>
 /// <param name="Detail">What a technician needs to know, in words.</param>
 public sealed record HealthCheck(string Name, bool Ok, string Detail);
 
 /// <summary>The readiness verdict and every check behind it.</summary>
 /// <param name="Ready">True when every check passed.</param>
-/// <param name="Checks">The checks, model first, then devices by id, then the broker.</param>
+/// <param name="Checks">The checks, model first, then devices by id, then the broker, then storage.</param>
 public sealed record ReadinessReport(bool Ready, IReadOnlyList<HealthCheck> Checks)
 {
     /// <summary>The report as JSON (<c>{"status":"ready"|"unready","checks":[...]}</c>).</summary>
@@ -46,9 +46,10 @@ public sealed record ReadinessReport(bool Ready, IReadOnlyList<HealthCheck> Chec
 /// Liveness and readiness for <c>/healthz</c> and <c>/readyz</c>. Live: the process answers (a hung process is
 /// the systemd watchdog's job). Ready: the model is loaded and every lane runs, every configured device is
 /// connected (a faulted or reconnecting scanner makes the gateway unready until it recovers), and the
-/// control-room broker (embedded or external) is connected.
+/// control-room broker (embedded or external) is connected, and the data directory's file system has at least
+/// <c>gateway.min_free_megabytes</c> free.
 /// </summary>
-public sealed class GatewayHealth(LaneRegistry lanes, DeviceHealthMonitor devices, MqttConnectionSupervisor? mqtt = null)
+public sealed class GatewayHealth(LaneRegistry lanes, DeviceHealthMonitor devices, MqttConnectionSupervisor? mqtt = null, DataStorage? storage = null)
 {
     /// <summary>Evaluates readiness now.</summary>
     public ReadinessReport Readiness()
@@ -72,6 +73,11 @@ public sealed class GatewayHealth(LaneRegistry lanes, DeviceHealthMonitor device
         {
             var session = mqtt.Current;
             checks.Add(new HealthCheck("mqtt", session is not null, session is null ? "not connected to the broker" : $"connected to {session.Endpoint}"));
+        }
+
+        if (storage is not null)
+        {
+            checks.Add(storage.Check());
         }
 
         return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);

@@ -40,7 +40,8 @@ public sealed class GatewayMetrics : IDisposable
     /// <param name="options">When given, alert and override counters start at 0 for every configured lane, so a scraper sees them before the first event.</param>
     /// <param name="meterFactory">Creates the meter (the host's, so it is disposed with the host).</param>
     /// <param name="exporter">Taken only so that it exists, and listens, before the zero baselines are recorded.</param>
-    public GatewayMetrics(LaneRegistry lanes, DeviceHealthMonitor devices, MqttConnectionSupervisor? mqtt = null, IOptions<PortScanEdgeOptions>? options = null, IMeterFactory? meterFactory = null, PrometheusExporter? exporter = null)
+    /// <param name="storage">The data directory's file system; null leaves out <c>portscan_edge_storage_*</c>.</param>
+    public GatewayMetrics(LaneRegistry lanes, DeviceHealthMonitor devices, MqttConnectionSupervisor? mqtt = null, IOptions<PortScanEdgeOptions>? options = null, IMeterFactory? meterFactory = null, PrometheusExporter? exporter = null, DataStorage? storage = null)
     {
         _ = exporter;
         ArgumentNullException.ThrowIfNull(lanes);
@@ -61,6 +62,12 @@ public sealed class GatewayMetrics : IDisposable
         {
             _alerts.Add(0, Tag("lane", lane.Id));
             _overrides.Add(0, Tag("lane", lane.Id));
+        }
+
+        if (storage is not null)
+        {
+            _meter.CreateObservableGauge("portscan_edge.storage.free", () => storage.Measure() is { } s ? [new Measurement<long>(s.FreeBytes)] : Array.Empty<Measurement<long>>(), unit: "By", description: "Free space on the data directory's file system (evidence archive, audit log, outbox)");
+            _meter.CreateObservableGauge("portscan_edge.storage.size", () => storage.Measure() is { } s ? [new Measurement<long>(s.SizeBytes)] : Array.Empty<Measurement<long>>(), unit: "By", description: "Size of the data directory's file system");
         }
 
         if (mqtt is not null)

@@ -23,6 +23,11 @@ public static class ObservabilityExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<IMeterFactory>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PortScanEdgeOptions>>().Value;
+            return new DataStorage(options.ResolvePath(options.Gateway.DataDir), options.Gateway.MinFreeMegabytes * 1024L * 1024L);
+        });
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<GatewayHealth>();
         services.TryAddSingleton<Messaging.Contracts.IGatewayHealthSource, GatewayHealthSource>();

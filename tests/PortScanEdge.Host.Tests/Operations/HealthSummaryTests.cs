@@ -28,7 +28,7 @@ public sealed class HealthSummaryTests
         Assert.True(ready.ValueKind == JsonValueKind.Object, "no ready summary among: " + stdout);
         var data = ready.GetProperty("data");
         var checks = data.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("ok").GetBoolean());
-        Assert.Equal(["device:io-1", "device:plate-front-1", "device:plate-rear-1", "device:scanner-1", "model", "mqtt"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["device:io-1", "device:plate-front-1", "device:plate-rear-1", "device:scanner-1", "model", "mqtt", "storage"], checks.Keys.Order(StringComparer.Ordinal));
         Assert.All(checks.Values, Assert.True);
         Assert.InRange(data.GetProperty("rss_mb").GetDouble(), 20, 4096);
         Assert.InRange(data.GetProperty("cpu_percent").GetDouble(), 0, 100 * Environment.ProcessorCount);

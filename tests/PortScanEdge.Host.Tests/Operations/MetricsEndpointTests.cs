@@ -107,6 +107,8 @@ public sealed partial class MetricsEndpointTests
             Assert.Equal(4, Sum(samples, "portscan_edge_device_usable", string.Empty));
             Assert.Contains(samples, s => s.Name == "portscan_edge_detection_queue_depth" && s.Value is >= 0 and <= 4);
             Assert.Contains(samples, s => s.Name == "portscan_edge_outbox_depth" && s.Value >= 0);
+            var free = Sum(samples, "portscan_edge_storage_free_bytes", string.Empty);
+            Assert.InRange(free, 1, Sum(samples, "portscan_edge_storage_size_bytes", string.Empty));
         }
         finally
         {
