@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9007, Level = LogLevel.Error, Message = "Writing the audit entry for {What} failed: {Reason}")]
     public static partial void AuditWriteFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(EventId = 9008, Level = LogLevel.Information, Message = "Retention: deleted {Count} transaction(s), {Megabytes:0.0} MB, from the evidence archive ({Reason}); recorded in the audit log")]
+    public static partial void Pruned(ILogger logger, int count, double megabytes, string reason);
+
+    [LoggerMessage(EventId = 9009, Level = LogLevel.Error, Message = "Retention: could not delete {What} from the evidence archive: {Reason}")]
+    public static partial void PruneFailed(ILogger logger, string what, string reason);
 }

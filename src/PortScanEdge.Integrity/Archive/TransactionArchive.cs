@@ -20,6 +20,14 @@ public sealed record EvidenceSource(string Name, string? SourcePath, ReadOnlyMem
     public static EvidenceSource FromBytes(string name, ReadOnlyMemory<byte> content) => new(name, null, content);
 }
 
+/// <summary>An archived transaction as the retention policy sees it.</summary>
+/// <param name="Id">Transaction ULID.</param>
+/// <param name="LaneId">Lane id.</param>
+/// <param name="ArrivedAt">Arrival time (from the ULID).</param>
+/// <param name="Directory">Its directory in the archive.</param>
+/// <param name="SizeBytes">Bytes its files take.</param>
+public sealed record StoredTransaction(string Id, string LaneId, DateTimeOffset ArrivedAt, string Directory, long SizeBytes);
+
 /// <summary>A transaction's evidence as stored.</summary>
 /// <param name="Id">Transaction ULID.</param>
 /// <param name="LaneId">Lane id.</param>
@@ -231,6 +239,68 @@ public sealed partial class TransactionArchive(string root)
         }
 
         return result.OrderBy(a => a.Id, StringComparer.Ordinal).Take(limit).ToArray();
+    }
+
+    /// <summary>
+    /// Every archived transaction of every lane, oldest first (by id), with the bytes its files take: what the
+    /// retention policy walks. Reads only directory entries and file sizes, not the evidence.
+    /// </summary>
+    public IReadOnlyList<StoredTransaction> Inventory()
+    {
+        var result = new List<StoredTransaction>();
+        if (!Directory.Exists(Root))
+        {
+            return result;
+        }
+
+        foreach (var lane in Lanes())
+        {
+            foreach (var dayDir in DayDirectories(Path.Combine(Root, lane), null, null))
+            {
+                foreach (var directory in Directory.EnumerateDirectories(dayDir))
+                {
+                    var id = Path.GetFileName(directory);
+                    if (Ulid.IsValid(id) && UlidTime.TryGet(id, out var at))
+                    {
+                        var size = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+                        result.Add(new StoredTransaction(id, lane, at, directory, size));
+                    }
+                }
+            }
+        }
+
+        result.Sort((a, b) => StringComparer.Ordinal.Compare(a.Id, b.Id));
+        return result;
+    }
+
+    /// <summary>
+    /// Deletes a transaction's evidence: first moved out of the archive's tree in one rename (so it is either
+    /// archived or gone, never half there), then deleted; empty day, month and year directories go with it.
+    /// </summary>
+    public void Remove(StoredTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (DirectoryOf(transaction.LaneId, transaction.Id) != transaction.Directory || !Directory.Exists(transaction.Directory))
+        {
+            return;
+        }
+
+        var doomed = Path.Combine(Root, ".incoming", $"{transaction.Id}.removed.{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(Root, ".incoming"));
+        Directory.Move(transaction.Directory, doomed);
+        Directory.Delete(doomed, recursive: true);
+
+        // Empty day, month and year directories of past days go too (today's may be about to receive a transaction).
+        if (transaction.ArrivedAt.UtcDateTime.Date >= DateTime.UtcNow.Date)
+        {
+            return;
+        }
+
+        var laneDirectory = Path.Combine(Root, transaction.LaneId);
+        for (var parent = Path.GetDirectoryName(transaction.Directory); parent is not null && parent.Length > laneDirectory.Length && !Directory.EnumerateFileSystemEntries(parent).Any(); parent = Path.GetDirectoryName(parent))
+        {
+            Directory.Delete(parent);
+        }
     }
 
     private static IEnumerable<string> DayDirectories(string laneDir, DateTimeOffset? from, DateTimeOffset? to)

@@ -32,6 +32,9 @@ public enum AuditKind
 
     /// <summary>Start-up found a torn tail (a crash mid-write) and truncated it to the last valid entry.</summary>
     Recovered,
+
+    /// <summary>Archived transactions deleted by the retention policy: which, why, and their record hashes.</summary>
+    ArchivePruned,
 }
 
 /// <summary>The wire words of <see cref="AuditKind"/>.</summary>
@@ -55,6 +58,7 @@ public static class AuditKinds
         AuditKind.GatewayStart => "gateway_start",
         AuditKind.GatewayStop => "gateway_stop",
         AuditKind.Recovered => "recovered",
+        AuditKind.ArchivePruned => "archive_pruned",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

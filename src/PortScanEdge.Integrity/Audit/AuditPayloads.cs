@@ -111,6 +111,23 @@ public sealed record TransactionAuditPayload
     }
 }
 
+/// <summary>One transaction deleted from the evidence archive.</summary>
+/// <param name="TransactionId">Transaction ULID.</param>
+/// <param name="LaneId">Lane id.</param>
+/// <param name="RecordSha256">SHA-256 of its archived record (the one its <c>transaction</c> entry names).</param>
+/// <param name="SizeBytes">Bytes its evidence took.</param>
+public sealed record PrunedTransaction(string TransactionId, string LaneId, string RecordSha256, long SizeBytes);
+
+/// <summary>Payload of an <c>archive_pruned</c> entry, written before the files are deleted.</summary>
+/// <param name="Reason">Which limit: <c>audit.archive_retention</c> or <c>audit.archive_max_gigabytes</c>, with its value.</param>
+/// <param name="Transactions">The transactions deleted (at most <see cref="MaxTransactions"/> per entry).</param>
+/// <param name="Bytes">Their total size.</param>
+public sealed record ArchivePrunedAuditPayload(string Reason, IReadOnlyList<PrunedTransaction> Transactions, long Bytes)
+{
+    /// <summary>Most transactions named by one entry; a larger pruning writes several.</summary>
+    public const int MaxTransactions = 500;
+}
+
 /// <summary>Payload of a <c>decision</c> or <c>override</c> entry.</summary>
 /// <param name="TransactionId">Transaction ULID.</param>
 /// <param name="LaneId">Lane id.</param>

@@ -43,6 +43,8 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton(sp => new TransactionEvidenceRecorder(
             sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TransactionArchive>(), sp.GetRequiredService<ILogger<TransactionEvidenceRecorder>>()));
         services.AddHostedService<AuditHostedService>();
+        services.TryAddSingleton<ArchiveRetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ArchiveRetentionService>());
         return services;
     }
 

@@ -1,0 +1,74 @@
+using System.Globalization;
+using PortScanEdge.Core.Configuration;
+
+namespace PortScanEdge.Integrity.Archive;
+
+/// <summary>How much evidence the archive keeps: <c>audit.archive_retention</c> and <c>audit.archive_max_gigabytes</c>.</summary>
+/// <param name="MaxAge">Oldest evidence kept; zero for no age limit.</param>
+/// <param name="MaxBytes">Most bytes kept; zero for no size limit.</param>
+public sealed record ArchiveRetentionPolicy(TimeSpan MaxAge, long MaxBytes)
+{
+    /// <summary>Evidence younger than this is never deleted, whatever the limits say.</summary>
+    public static readonly TimeSpan MinimumAge = TimeSpan.FromHours(1);
+
+    /// <summary>True when there is a limit to enforce.</summary>
+    public bool IsActive => MaxAge > TimeSpan.Zero || MaxBytes > 0;
+
+    /// <summary>The policy the options set.</summary>
+    public static ArchiveRetentionPolicy From(AuditOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ArchiveRetentionPolicy(options.ArchiveRetention, (long)(options.ArchiveMaxGigabytes * 1024 * 1024 * 1024));
+    }
+}
+
+/// <summary>A transaction the retention policy deletes, and which limit deletes it.</summary>
+/// <param name="Transaction">The archived transaction.</param>
+/// <param name="Reason">The limit, as the config key and its value.</param>
+public sealed record RetentionCut(StoredTransaction Transaction, string Reason);
+
+/// <summary>Chooses what the retention policy deletes. Pure: the caller lists the archive and deletes.</summary>
+public static class ArchiveRetention
+{
+    /// <summary>
+    /// From an oldest-first inventory: every transaction older than <see cref="ArchiveRetentionPolicy.MaxAge"/>,
+    /// then the oldest of the rest until what remains fits <see cref="ArchiveRetentionPolicy.MaxBytes"/>; never one
+    /// younger than <see cref="ArchiveRetentionPolicy.MinimumAge"/>, so the limit may be exceeded rather than
+    /// evidence of the last hour lost.
+    /// </summary>
+    public static IReadOnlyList<RetentionCut> Select(IReadOnlyList<StoredTransaction> oldestFirst, ArchiveRetentionPolicy policy, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(oldestFirst);
+        ArgumentNullException.ThrowIfNull(policy);
+        var cuts = new List<RetentionCut>();
+        if (!policy.IsActive)
+        {
+            return cuts;
+        }
+
+        var youngest = now - ArchiveRetentionPolicy.MinimumAge;
+        var ageReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_retention {Durations.Format(policy.MaxAge)}");
+        var sizeReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_max_gigabytes {policy.MaxBytes / (1024.0 * 1024 * 1024):0.###}");
+        var remaining = oldestFirst.Sum(t => t.SizeBytes);
+        foreach (var transaction in oldestFirst)
+        {
+            if (transaction.ArrivedAt > youngest)
+            {
+                break;
+            }
+
+            string? reason = policy.MaxAge > TimeSpan.Zero && transaction.ArrivedAt < now - policy.MaxAge ? ageReason
+                : policy.MaxBytes > 0 && remaining > policy.MaxBytes ? sizeReason
+                : null;
+            if (reason is null)
+            {
+                break;
+            }
+
+            cuts.Add(new RetentionCut(transaction, reason));
+            remaining -= transaction.SizeBytes;
+        }
+
+        return cuts;
+    }
+}
