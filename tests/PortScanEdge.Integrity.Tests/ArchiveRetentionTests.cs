@@ -110,5 +110,10 @@ public class ArchiveRetentionTests
         var verified = AuditVerifier.Verify(dir.File("audit/audit.log"), key, []);
         Assert.True(verified.Ok, verified.Message);
         Assert.Equal(3, verified.EntryCount);
+
+        // What export tells someone asking for the deleted transaction.
+        var pruning = ArchiveRetention.FindPruning(dir.File("audit/audit.log"), old.Id);
+        Assert.Equal((3L, "audit.archive_retention 168h"), (pruning!.Seq, pruning.Reason));
+        Assert.Null(ArchiveRetention.FindPruning(dir.File("audit/audit.log"), kept.Id));
     }
 }

@@ -80,7 +80,10 @@ internal static class ExportCommand
                 {
                     if (archive.Find(id) is not { } archived)
                     {
-                        Console.Error.WriteLine($"error: transaction {id} is not in the evidence archive {archive.Root}");
+                        var pruned = ArchiveRetention.FindPruning(options.ResolveDataPath(options.Audit.Path), id);
+                        Console.Error.WriteLine(pruned is null
+                            ? $"error: transaction {id} is not in the evidence archive {archive.Root}"
+                            : $"error: transaction {id} was deleted from the evidence archive by the retention policy ({pruned.Reason}) at {pruned.Timestamp}, audit entry {pruned.Seq}");
                         return ExitCodes.Failure;
                     }
 

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Integrity.Audit;
 
 namespace PortScanEdge.Integrity.Archive;
 
@@ -27,9 +29,45 @@ public sealed record ArchiveRetentionPolicy(TimeSpan MaxAge, long MaxBytes)
 /// <param name="Reason">The limit, as the config key and its value.</param>
 public sealed record RetentionCut(StoredTransaction Transaction, string Reason);
 
+/// <summary>Where the audit log records that a transaction's evidence was deleted by the retention policy.</summary>
+/// <param name="Seq">The <c>archive_pruned</c> entry.</param>
+/// <param name="Timestamp">When.</param>
+/// <param name="Reason">Which limit.</param>
+public sealed record PruningRecord(long Seq, string Timestamp, string Reason);
+
 /// <summary>Chooses what the retention policy deletes. Pure: the caller lists the archive and deletes.</summary>
 public static class ArchiveRetention
 {
+    /// <summary>
+    /// The <c>archive_pruned</c> entry of <paramref name="logPath"/> that names <paramref name="transactionId"/>, or
+    /// null: how export explains evidence that is no longer there.
+    /// </summary>
+    public static PruningRecord? FindPruning(string logPath, string transactionId)
+    {
+        if (!File.Exists(logPath))
+        {
+            return null;
+        }
+
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        foreach (var raw in new BoundedLineReader(stream, AuditEntryFormat.MaxLineBytes).ReadAll())
+        {
+            if (raw.TooLong || !AuditEntryFormat.TryParse(raw.Bytes, out var entry, out _) || entry!.Kind != AuditKind.ArchivePruned
+                || entry.Payload is not { } payload || !payload.Contains(transactionId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var json = JsonDocument.Parse(payload);
+            if (json.RootElement.GetProperty("transactions").EnumerateArray().Any(t => t.GetProperty("transaction_id").GetString() == transactionId))
+            {
+                return new PruningRecord(entry.Seq, entry.Timestamp, json.RootElement.GetProperty("reason").GetString() ?? string.Empty);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// From an oldest-first inventory: every transaction older than <see cref="ArchiveRetentionPolicy.MaxAge"/>,
     /// then the oldest of the rest until what remains fits <see cref="ArchiveRetentionPolicy.MaxBytes"/>; never one
