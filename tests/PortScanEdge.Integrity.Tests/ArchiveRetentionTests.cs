@@ -25,7 +25,7 @@ public class ArchiveRetentionTests
         var cuts = ArchiveRetention.Select(inventory, new ArchiveRetentionPolicy(TimeSpan.FromDays(30), 0), Now);
 
         Assert.Equal(inventory[..2], cuts.Select(c => c.Transaction));
-        Assert.All(cuts, c => Assert.Equal("audit.archive_retention 720h", c.Reason));
+        Assert.All(cuts, c => Assert.Equal("audit.archive_retention_days 30", c.Reason));
     }
 
     [Fact]
@@ -67,6 +67,8 @@ public class ArchiveRetentionTests
         Assert.Equal(new DirectoryInfo(inventory[0].Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length), inventory[0].SizeBytes);
         Assert.True(inventory[0].SizeBytes > inventory[2].SizeBytes, "the heat map counts");
 
+        var interrupted = Path.Combine(dir.File("archive"), ".incoming", $"{Ulid.New(Fixtures.Start)}.removed.0123");
+        Directory.CreateDirectory(Path.Combine(interrupted, "images"));
         archive.Remove(inventory[0]);
 
         Assert.Null(archive.Find(old.Id));
@@ -89,7 +91,7 @@ public class ArchiveRetentionTests
         await recorder.RecordAsync(old, ArchiveTests.Images(dir), []);
         await recorder.RecordAsync(kept, ArchiveTests.Images(dir), []);
         var oldRecordSha = archive.Find(old.Id)!.RecordSha256;
-        var options = new PortScanEdgeOptions { Audit = { ArchiveRetention = TimeSpan.FromDays(7) } };
+        var options = new PortScanEdgeOptions { Audit = { ArchiveRetentionDays = 7 } };
         var service = new ArchiveRetentionService(archive, log, Options.Create(options), clock, NullLogger<ArchiveRetentionService>.Instance);
 
         Assert.Equal(1, await service.PruneOnceAsync());
@@ -101,7 +103,7 @@ public class ArchiveRetentionTests
         using var entry = JsonDocument.Parse(last);
         Assert.Equal("archive_pruned", entry.RootElement.GetProperty("kind").GetString());
         using var payload = JsonDocument.Parse(entry.RootElement.GetProperty("payload").GetString()!);
-        Assert.Equal("audit.archive_retention 168h", payload.RootElement.GetProperty("reason").GetString());
+        Assert.Equal("audit.archive_retention_days 7", payload.RootElement.GetProperty("reason").GetString());
         var named = Assert.Single(payload.RootElement.GetProperty("transactions").EnumerateArray());
         Assert.Equal(old.Id, named.GetProperty("transaction_id").GetString());
         Assert.Equal(oldRecordSha, named.GetProperty("record_sha256").GetString());
@@ -113,7 +115,7 @@ public class ArchiveRetentionTests
 
         // What export tells someone asking for the deleted transaction.
         var pruning = ArchiveRetention.FindPruning(dir.File("audit/audit.log"), old.Id);
-        Assert.Equal((3L, "audit.archive_retention 168h"), (pruning!.Seq, pruning.Reason));
+        Assert.Equal((3L, "audit.archive_retention_days 7"), (pruning!.Seq, pruning.Reason));
         Assert.Null(ArchiveRetention.FindPruning(dir.File("audit/audit.log"), kept.Id));
     }
 }

@@ -21,8 +21,9 @@ public sealed class AuditOptions
     [Doc("Evidence archive: each closed transaction's record, images and heat maps, from which review bundles are exported; relative paths are resolved against gateway.data_dir.")]
     public string ArchiveDir { get; set; } = "archive";
 
-    [Doc("Keep archived evidence at most this long (e.g. 90d = 2160h); older transactions are deleted, oldest first, each deletion recorded in the audit log (archive_pruned). 0s keeps everything.")]
-    public TimeSpan ArchiveRetention { get; set; } = TimeSpan.Zero;
+    [Doc("Keep archived evidence at most this many days; older transactions are deleted, oldest first, each deletion recorded in the audit log (archive_pruned). 0 keeps everything.")]
+    [Bounds(0, 36_500)]
+    public int ArchiveRetentionDays { get; set; }
 
     [Doc("Keep the evidence archive under this many gigabytes by deleting the oldest transactions, each deletion recorded in the audit log (archive_pruned). 0 sets no limit. Transactions younger than an hour are never deleted.")]
     [Bounds(0, 1_000_000)]

@@ -343,12 +343,6 @@ internal sealed class ConfigValidator
         {
             Add("audit.checkpoint_interval", "must be at least 1s");
         }
-
-        var retention = _options.Audit.ArchiveRetention;
-        if (retention < TimeSpan.Zero || (retention > TimeSpan.Zero && retention < TimeSpan.FromHours(1)))
-        {
-            Add("audit.archive_retention", "must be 0s (keep everything) or at least 1h: evidence of the last hour is never deleted");
-        }
     }
 
     private void CheckSimulation()

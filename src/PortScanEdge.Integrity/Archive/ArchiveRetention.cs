@@ -5,7 +5,7 @@ using PortScanEdge.Integrity.Audit;
 
 namespace PortScanEdge.Integrity.Archive;
 
-/// <summary>How much evidence the archive keeps: <c>audit.archive_retention</c> and <c>audit.archive_max_gigabytes</c>.</summary>
+/// <summary>How much evidence the archive keeps: <c>audit.archive_retention_days</c> and <c>audit.archive_max_gigabytes</c>.</summary>
 /// <param name="MaxAge">Oldest evidence kept; zero for no age limit.</param>
 /// <param name="MaxBytes">Most bytes kept; zero for no size limit.</param>
 public sealed record ArchiveRetentionPolicy(TimeSpan MaxAge, long MaxBytes)
@@ -20,7 +20,7 @@ public sealed record ArchiveRetentionPolicy(TimeSpan MaxAge, long MaxBytes)
     public static ArchiveRetentionPolicy From(AuditOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new ArchiveRetentionPolicy(options.ArchiveRetention, (long)(options.ArchiveMaxGigabytes * 1024 * 1024 * 1024));
+        return new ArchiveRetentionPolicy(TimeSpan.FromDays(options.ArchiveRetentionDays), (long)(options.ArchiveMaxGigabytes * 1024 * 1024 * 1024));
     }
 }
 
@@ -85,7 +85,7 @@ public static class ArchiveRetention
         }
 
         var youngest = now - ArchiveRetentionPolicy.MinimumAge;
-        var ageReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_retention {Durations.Format(policy.MaxAge)}");
+        var ageReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_retention_days {policy.MaxAge.TotalDays:0.###}");
         var sizeReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_max_gigabytes {policy.MaxBytes / (1024.0 * 1024 * 1024):0.###}");
         var remaining = oldestFirst.Sum(t => t.SizeBytes);
         foreach (var transaction in oldestFirst)

@@ -285,8 +285,16 @@ public sealed partial class TransactionArchive(string root)
             return;
         }
 
-        var doomed = Path.Combine(Root, ".incoming", $"{transaction.Id}.removed.{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path.Combine(Root, ".incoming"));
+        var incoming = Path.Combine(Root, ".incoming");
+        Directory.CreateDirectory(incoming);
+
+        // A removal a crash interrupted after its rename finishes now.
+        foreach (var leftover in Directory.EnumerateDirectories(incoming, "*.removed.*"))
+        {
+            Directory.Delete(leftover, recursive: true);
+        }
+
+        var doomed = Path.Combine(incoming, $"{transaction.Id}.removed.{Guid.NewGuid():N}");
         Directory.Move(transaction.Directory, doomed);
         Directory.Delete(doomed, recursive: true);
 

@@ -119,7 +119,7 @@ public sealed record TransactionAuditPayload
 public sealed record PrunedTransaction(string TransactionId, string LaneId, string RecordSha256, long SizeBytes);
 
 /// <summary>Payload of an <c>archive_pruned</c> entry, written before the files are deleted.</summary>
-/// <param name="Reason">Which limit: <c>audit.archive_retention</c> or <c>audit.archive_max_gigabytes</c>, with its value.</param>
+/// <param name="Reason">Which limit: <c>audit.archive_retention_days</c> or <c>audit.archive_max_gigabytes</c>, with its value.</param>
 /// <param name="Transactions">The transactions deleted (at most <see cref="MaxTransactions"/> per entry).</param>
 /// <param name="Bytes">Their total size.</param>
 public sealed record ArchivePrunedAuditPayload(string Reason, IReadOnlyList<PrunedTransaction> Transactions, long Bytes)

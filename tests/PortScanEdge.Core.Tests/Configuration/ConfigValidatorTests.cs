@@ -112,21 +112,6 @@ public class ConfigValidatorTests
         }
     }
 
-    [Theory]
-    [InlineData("30m", false)]
-    [InlineData("0s", true)]
-    [InlineData("2160h", true)]
-    public void Validate_ArchiveRetention_ZeroOrAtLeastAnHour(string value, bool valid)
-    {
-        var result = ConfigText.Load(ConfigText.Valid + $"\naudit:\n  archive_retention: {value}\n");
-
-        Assert.Equal(valid, result.IsValid);
-        if (!valid)
-        {
-            Assert.Equal("audit.archive_retention", ConfigText.Single(result).Path);
-        }
-    }
-
     [Fact]
     public void Validate_ExistingModelFile_IsAccepted()
     {
