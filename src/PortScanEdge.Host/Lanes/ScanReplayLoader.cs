@@ -4,7 +4,10 @@ using PortScanEdge.Simulation.Traffic;
 
 namespace PortScanEdge.Host.Lanes;
 
-/// <summary>Loads the replay set <c>simulation.images</c> names: its labels.csv, every file it lists checked present.</summary>
+/// <summary>
+/// Loads the replay set <c>simulation.images</c> names: its labels.csv, every file it lists checked present and no
+/// larger than <c>detection.max_file_megabytes</c> (the simulated scanner holds a file in memory while it sends it).
+/// </summary>
 internal static class ScanReplayLoader
 {
     /// <summary>The set, or null when <c>simulation.images</c> is empty; throws <see cref="InvalidOperationException"/> naming what is wrong.</summary>
@@ -37,6 +40,12 @@ internal static class ScanReplayLoader
         if (missing.Count > 0)
         {
             throw new InvalidOperationException($"simulation.images: {missing.Count} of the {images.Count} files {labelsPath} lists do not exist, e.g. {missing[0].Path}");
+        }
+
+        var limit = config.Detection.MaxFileMegabytes * 1024L * 1024L;
+        if (images.FirstOrDefault(i => new FileInfo(i.Path).Length > limit) is { } huge)
+        {
+            throw new InvalidOperationException($"simulation.images: {huge.Path} is {new FileInfo(huge.Path).Length} bytes, over detection.max_file_megabytes ({config.Detection.MaxFileMegabytes} MB)");
         }
 
         return new ScanReplaySet(images);

@@ -39,6 +39,22 @@ public sealed class ScanReplayLoaderTests : IDisposable
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_FileOverTheImageSizeLimit_IsRefusedNamingIt()
+    {
+        File.WriteAllText(Path.Combine(_set.FullName, "labels.csv"), "file,label,boxes\nbig.png,0,\n");
+        using (var big = File.Create(Path.Combine(_set.FullName, "big.png")))
+        {
+            big.SetLength(2 * 1024 * 1024 + 1);
+        }
+
+        var options = Options();
+        options.Detection.MaxFileMegabytes = 2;
+        var error = Assert.Throws<InvalidOperationException>(() => ScanReplayLoader.Load(options));
+
+        Assert.Equal($"simulation.images: {Path.Combine(_set.FullName, "big.png")} is 2097153 bytes, over detection.max_file_megabytes (2 MB)", error.Message);
+    }
+
     public void Dispose() => _set.Delete(recursive: true);
 
     private PortScanEdgeOptions Options() => new() { Simulation = { Images = _set.FullName } };
