@@ -9,14 +9,18 @@
 #   idle CPU             CPU time / wall time with the three serial ports open and no vehicle, after settling
 #                        (--settle-seconds, default 60: the first half-minute still has the JIT's background
 #                        tier-1 compilation and start-up work, which is not what an idle gateway costs)
-# Usage: deploy/scripts/measure.sh [--bin DIR] [--runs N] [--load-seconds S] [--idle-seconds S] [--settle-seconds S]
+# Usage: deploy/scripts/measure.sh [--bin DIR] [--runs N] [--load-runs N] [--load-seconds S] [--idle-seconds S]
+#                                  [--settle-seconds S]
+#   --runs N        cold starts (default 3); --load-runs N  runs of each load phase (default 1; peaks vary by
+#                   10-20 MB from run to run, so judge a margin on several)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="$root/artifacts/publish/linux-x64"; runs=3; load_seconds=60; idle_seconds=60; settle_seconds=60
+bin="$root/artifacts/publish/linux-x64"; runs=3; load_runs=1; load_seconds=60; idle_seconds=60; settle_seconds=60
 while (($# > 0)); do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --load-runs) load_runs="$2"; shift 2 ;;
     --load-seconds) load_seconds="$2"; shift 2 ;;
     --idle-seconds) idle_seconds="$2"; shift 2 ;;
     --settle-seconds) settle_seconds="$2"; shift 2 ;;
@@ -56,15 +60,22 @@ for i in $(seq 1 "$runs"); do
   start; echo "cold start to ready, run $i: $ready_ms ms"; stop
 done
 
-load() { # $1 = what the run is
-  start
-  local peak=0 r vehicles
-  for _ in $(seq 1 "$load_seconds"); do
-    sleep 1; r=$(rss_kb); ((r > peak)) && peak=$r
+load() { # $1 = what the runs are
+  local peaks=() peak r vehicles run
+  for run in $(seq 1 "$load_runs"); do
+    start
+    peak=0
+    for _ in $(seq 1 "$load_seconds"); do
+      sleep 1; r=$(rss_kb); ((r > peak)) && peak=$r
+    done
+    vehicles=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^portscan_edge_lane_vehicles_total/ { s += $2 } END { print s + 0 }')
+    echo "RSS under load, $1, run $run: peak $((peak / 1024)) MB over ${load_seconds} s, $vehicles vehicles closed"
+    peaks+=("$((peak / 1024))")
+    stop
   done
-  vehicles=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^portscan_edge_lane_vehicles_total/ { s += $2 } END { print s + 0 }')
-  echo "RSS under load, $1: peak $((peak / 1024)) MB over ${load_seconds} s, $vehicles vehicles closed"
-  stop
+  if ((load_runs > 1)); then
+    printf '%s\n' "${peaks[@]}" | sort -n | awk -v what="$1" '{ p[NR] = $1 } END { printf "RSS under load, %s: peaks %d-%d MB over %d runs (median %d)\n", what, p[1], p[NR], NR, p[int((NR + 1) / 2)] }'
+  fi
 }
 
 config 1s
