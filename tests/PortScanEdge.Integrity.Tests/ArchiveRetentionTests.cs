@@ -29,6 +29,17 @@ public class ArchiveRetentionTests
     }
 
     [Fact]
+    public void Select_ClockYearsAheadOfTheNewestVehicle_AgeCountsFromTheNewest()
+    {
+        var inventory = new[] { Stored(TimeSpan.FromDays(40), Mb), Stored(TimeSpan.FromDays(20), Mb), Stored(TimeSpan.FromDays(1), Mb) };
+
+        // The clock says five years later: only what is over 30 days older than the last vehicle goes.
+        var cuts = ArchiveRetention.Select(inventory, new ArchiveRetentionPolicy(TimeSpan.FromDays(30), 0), Now.AddYears(5));
+
+        Assert.Equal([inventory[0]], cuts.Select(c => c.Transaction));
+    }
+
+    [Fact]
     public void Select_OverTheSize_CutsTheOldestUntilTheRestFits()
     {
         var inventory = new[] { Stored(TimeSpan.FromDays(3), 3 * Mb), Stored(TimeSpan.FromDays(2), 3 * Mb), Stored(TimeSpan.FromDays(1), 3 * Mb), Stored(TimeSpan.FromHours(2), 3 * Mb) };

@@ -72,7 +72,9 @@ public static class ArchiveRetention
     /// From an oldest-first inventory: every transaction older than <see cref="ArchiveRetentionPolicy.MaxAge"/>,
     /// then the oldest of the rest until what remains fits <see cref="ArchiveRetentionPolicy.MaxBytes"/>; never one
     /// younger than <see cref="ArchiveRetentionPolicy.MinimumAge"/>, so the limit may be exceeded rather than
-    /// evidence of the last hour lost.
+    /// evidence of the last hour lost. When even the newest transaction is older than the age limit, age counts back
+    /// from the newest instead of the clock: a gateway whose clock jumps years ahead (a bad time source after a power
+    /// cut) does not delete its whole archive, and a lane idle for longer than the limit keeps its last window.
     /// </summary>
     public static IReadOnlyList<RetentionCut> Select(IReadOnlyList<StoredTransaction> oldestFirst, ArchiveRetentionPolicy policy, DateTimeOffset now)
     {
@@ -85,6 +87,7 @@ public static class ArchiveRetention
         }
 
         var youngest = now - ArchiveRetentionPolicy.MinimumAge;
+        var ageFrom = oldestFirst.Count > 0 && oldestFirst[^1].ArrivedAt < now - policy.MaxAge ? oldestFirst[^1].ArrivedAt : now;
         var ageReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_retention_days {policy.MaxAge.TotalDays:0.###}");
         var sizeReason = string.Create(CultureInfo.InvariantCulture, $"audit.archive_max_gigabytes {policy.MaxBytes / (1024.0 * 1024 * 1024):0.###}");
         var remaining = oldestFirst.Sum(t => t.SizeBytes);
@@ -95,7 +98,7 @@ public static class ArchiveRetention
                 break;
             }
 
-            string? reason = policy.MaxAge > TimeSpan.Zero && transaction.ArrivedAt < now - policy.MaxAge ? ageReason
+            string? reason = policy.MaxAge > TimeSpan.Zero && transaction.ArrivedAt < ageFrom - policy.MaxAge ? ageReason
                 : policy.MaxBytes > 0 && remaining > policy.MaxBytes ? sizeReason
                 : null;
             if (reason is null)
