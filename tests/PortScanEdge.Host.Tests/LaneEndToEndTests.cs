@@ -26,37 +26,15 @@ public partial class LaneEndToEndTests
             .Replace("vehicle_interval: 6s", "vehicle_interval: 1s\n  operator_decision_delay: 500ms\n  image_width: 512\n  image_height: 256", StringComparison.Ordinal)
             .Replace("anomaly_rate: 0.2", "anomaly_rate: 0.5", StringComparison.Ordinal)
             .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal));
-        var loaded = ConfigLoader.LoadFile(config.Path);
-        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
-        using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
-        var hub = host.Services.GetRequiredService<LaneHub>();
-        var notifications = hub.Subscribe();
-        await host.StartAsync();
-
-        var closed = new List<VehicleTransaction>();
         var revisions = new Dictionary<string, int>(StringComparer.Ordinal);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+        var (host, closed) = await RunUntilClosedAsync(config.Path, 3, change =>
         {
-            if (notification is TransactionNotification change)
-            {
-                // Every new version of a record has a higher revision than the last one seen.
-                Assert.True(change.Transaction.Revision > revisions.GetValueOrDefault(change.Transaction.Id), "revision went backwards");
-                revisions[change.Transaction.Id] = change.Transaction.Revision;
-                if (change.Closed)
-                {
-                    closed.Add(change.Transaction);
-                    if (closed.Count == 3)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
+            // Every new version of a record has a higher revision than the last one seen.
+            Assert.True(change.Transaction.Revision > revisions.GetValueOrDefault(change.Transaction.Id), "revision went backwards");
+            revisions[change.Transaction.Id] = change.Transaction.Revision;
+        });
+        using var stopped = host;
 
-        await host.StopAsync();
-
-        Assert.Equal(3, closed.Count);
         foreach (var transaction in closed)
         {
             Assert.Matches(UlidPattern(), transaction.Id);
@@ -111,29 +89,9 @@ public partial class LaneEndToEndTests
             using var config = TempConfig.IsolatedDemo(text => text
                 .Replace("vehicle_interval: 6s", $"vehicle_interval: 1s\n  operator_decision_delay: 500ms\n  image_width: 512\n  image_height: 256\n  images: {set}", StringComparison.Ordinal)
                 .Replace("fault_rate: 0.02", "fault_rate: 0", StringComparison.Ordinal));
-            var loaded = ConfigLoader.LoadFile(config.Path);
-            Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
-            using var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
-            var notifications = host.Services.GetRequiredService<LaneHub>().Subscribe();
-            await host.StartAsync();
+            var (host, closed) = await RunUntilClosedAsync(config.Path, 3);
+            host.Dispose();
 
-            var closed = new List<VehicleTransaction>();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
-            {
-                if (notification is TransactionNotification { Closed: true } change && closed.Count < 3)
-                {
-                    closed.Add(change.Transaction);
-                    if (closed.Count == 3)
-                    {
-                        break;
-                    }
-                }
-            }
-
-            await host.StopAsync();
-
-            Assert.Equal(3, closed.Count);
             foreach (var transaction in closed)
             {
                 var image = Assert.Single(transaction.Scan!.Images);
@@ -145,6 +103,50 @@ public partial class LaneEndToEndTests
         finally
         {
             Directory.Delete(set, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Builds the gateway from <paramref name="configPath"/>, runs it until <paramref name="count"/> vehicles have closed
+    /// (<paramref name="eachChange"/> sees every record change on the way), and stops it. Returns the stopped host, for
+    /// its services (the caller disposes it), and the closed records.
+    /// </summary>
+    private static async Task<(IHost Host, List<VehicleTransaction> Closed)> RunUntilClosedAsync(string configPath, int count, Action<TransactionNotification>? eachChange = null)
+    {
+        var loaded = ConfigLoader.LoadFile(configPath);
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        var host = GatewayHost.Build(loaded.Options!, loaded.FullPath!, LogFormat.Text, LogLevel.Warning);
+        try
+        {
+            var notifications = host.Services.GetRequiredService<LaneHub>().Subscribe();
+            await host.StartAsync();
+
+            var closed = new List<VehicleTransaction>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await foreach (var notification in notifications.ReadAllAsync(timeout.Token))
+            {
+                if (notification is TransactionNotification change)
+                {
+                    eachChange?.Invoke(change);
+                    if (change.Closed)
+                    {
+                        closed.Add(change.Transaction);
+                        if (closed.Count == count)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+
+            await host.StopAsync();
+            Assert.Equal(count, closed.Count);
+            return (host, closed);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
     }
 
