@@ -36,16 +36,18 @@ internal static class ScanReplayLoader
             throw new InvalidOperationException($"simulation.images: {labelsPath} lists no images");
         }
 
-        var missing = images.Where(i => !File.Exists(i.Path)).ToList();
+        // One look at each file: present, and not over the size limit.
+        var files = images.Select(i => new FileInfo(i.Path)).ToList();
+        var missing = files.Where(f => !f.Exists).ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException($"simulation.images: {missing.Count} of the {images.Count} files {labelsPath} lists do not exist, e.g. {missing[0].Path}");
+            throw new InvalidOperationException($"simulation.images: {missing.Count} of the {images.Count} files {labelsPath} lists do not exist, e.g. {missing[0].FullName}");
         }
 
         var limit = config.Detection.MaxFileMegabytes * 1024L * 1024L;
-        if (images.FirstOrDefault(i => new FileInfo(i.Path).Length > limit) is { } huge)
+        if (files.FirstOrDefault(f => f.Length > limit) is { } huge)
         {
-            throw new InvalidOperationException($"simulation.images: {huge.Path} is {new FileInfo(huge.Path).Length} bytes, over detection.max_file_megabytes ({config.Detection.MaxFileMegabytes} MB)");
+            throw new InvalidOperationException($"simulation.images: {huge.FullName} is {huge.Length} bytes, over detection.max_file_megabytes ({config.Detection.MaxFileMegabytes} MB)");
         }
 
         return new ScanReplaySet(images);
