@@ -37,12 +37,15 @@ public sealed class ArchiveRetentionService(
 
                 // The signed log names the evidence before it goes; a failed write deletes nothing.
                 await log.AppendAsync(AuditKind.ArchivePruned, new ArchivePrunedAuditPayload(group.Key, named, bytes), cancellationToken).ConfigureAwait(false);
+                int removedHere = 0;
+                long bytesHere = 0;
                 foreach (var cut in chunk)
                 {
                     try
                     {
                         archive.Remove(cut.Transaction);
-                        removed++;
+                        removedHere++;
+                        bytesHere += cut.Transaction.SizeBytes;
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
@@ -50,7 +53,9 @@ public sealed class ArchiveRetentionService(
                     }
                 }
 
-                Log.Pruned(logger, chunk.Length, bytes / (1024.0 * 1024.0), group.Key);
+                // What was deleted, not what was meant to be: a failed removal is logged on its own above.
+                Log.Pruned(logger, removedHere, bytesHere / (1024.0 * 1024.0), group.Key);
+                removed += removedHere;
             }
         }
 
