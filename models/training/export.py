@@ -3,7 +3,7 @@
 
 The image threshold is set so that at most --target-fpr of the calibration radiographs (normal, never used in
 training, never anomalous: no anomaly label is read) score at or above it. The pixel threshold equals the
-image threshold: the image score is the maximum of the (3x3-averaged) map, so a region of interest exists
+image threshold: the image score is the maximum of the map, so a region of interest exists
 exactly when the verdict is alert.
 Usage: export.py --checkpoint CK --calibration DIR --out MODEL.onnx [--version V]
 """
@@ -11,6 +11,7 @@ import argparse
 import glob
 import hashlib
 import json
+import math
 import os
 
 import numpy as np
@@ -41,8 +42,11 @@ def main():
     # Midway between the last allowed false alarm and the first normal that must stay below.
     threshold = float((ordered[allowed] + ordered[allowed - 1]) / 2) if allowed > 0 else float(np.nextafter(ordered[0], np.inf))
     threshold = float(np.nextafter(np.float32(ordered[allowed]), np.float32(np.inf))) if threshold <= ordered[allowed] else threshold
-    print(f"calibration: {len(files)} normal radiographs, scores median {np.median(normal_scores):.4f}, "
-          f"max {ordered[0]:.4f}; image threshold {threshold:.4f} (target false-alarm rate {args.target_fpr})")
+    # Nine decimals, rounded up: a confident model's scores crowd just below 1, and a threshold rounded down could
+    # let the last normal that must stay below it alert.
+    threshold_text = f"{math.ceil(threshold * 1e9) / 1e9:.9f}"
+    print(f"calibration: {len(files)} normal radiographs, scores median {np.median(normal_scores):.6f}, "
+          f"max {ordered[0]:.9f}; image threshold {threshold_text} (target false-alarm rate {args.target_fpr})")
 
     example = torch.zeros(1, 1, contract.TILE_H, contract.TILE_W)
     torch.onnx.export(
@@ -64,8 +68,8 @@ def main():
         "portscan.transform": "log_attenuation",
         "portscan.downsample": str(contract.DOWNSAMPLE),
         "portscan.tile_overlap": str(contract.OVERLAP),
-        "portscan.image_threshold": f"{threshold:.6f}",
-        "portscan.pixel_threshold": f"{threshold:.6f}",
+        "portscan.image_threshold": threshold_text,
+        "portscan.pixel_threshold": threshold_text,
         "portscan.training": json.dumps({"seed": checkpoint["seed"], "steps": checkpoint["steps"], "train_images": checkpoint["train_images"],
                                          "calibration_images": len(files), "target_fpr": args.target_fpr}),
     }

@@ -25,7 +25,7 @@ CALIBRATION_SEED=2000 CALIBRATION_COUNT=200
 EVAL_SEED=3000 EVAL_COUNT=400
 # 18,000 steps of 16 crops take about 28 minutes on a quiet 2-core machine; the minute cap only guards a much
 # slower (or shared) machine, and a capped run says so in train.log (its model then differs from the shipped one).
-TORCH_SEED=20261129 STEPS=18000 MINUTES_CAP=40 VERSION=1.1.0
+TORCH_SEED=20261129 STEPS=18000 MINUTES_CAP=40 VERSION=1.2.0
 
 python=/usr/bin/python3
 if ! "$python" -c "import torch, onnx, numpy, PIL" 2>/dev/null; then

@@ -22,12 +22,12 @@ public static class EvaluationReport
             ["average_precision"] = Number(result.AveragePrecision),
             ["tpr_at_fpr_1pct"] = Number(result.AtOnePercent.TruePositiveRate),
             ["tpr_at_fpr_2pct"] = Number(result.AtTwoPercent.TruePositiveRate),
-            ["threshold_at_fpr_1pct"] = Number(result.AtOnePercent.Threshold),
-            ["threshold_at_fpr_2pct"] = Number(result.AtTwoPercent.Threshold),
+            ["threshold_at_fpr_1pct"] = ThresholdNumber(result.AtOnePercent.Threshold),
+            ["threshold_at_fpr_2pct"] = ThresholdNumber(result.AtTwoPercent.Threshold),
             ["target_fpr"] = Number(result.TargetFalsePositiveRate),
-            ["threshold_for_target_fpr"] = Number(result.AtTarget.Threshold),
+            ["threshold_for_target_fpr"] = ThresholdNumber(result.AtTarget.Threshold),
             ["tpr_at_target_fpr"] = Number(result.AtTarget.TruePositiveRate),
-            ["detection_threshold"] = Number(result.DetectionThreshold),
+            ["detection_threshold"] = ThresholdNumber(result.DetectionThreshold),
             ["detection_rate"] = Number(result.DetectionRate),
             ["false_alarm_rate"] = Number(result.FalseAlarmRate),
             ["localisation_hit_rate"] = Number(result.LocalisationHitRate),
@@ -107,12 +107,23 @@ public static class EvaluationReport
         yield return ("images (normal / anomalous)", $"{r.NormalCount} / {r.AnomalousCount}");
         yield return ("image AUROC", F(r.ImageAuroc));
         yield return ("average precision", F(r.AveragePrecision));
-        yield return ("detection rate at ≤ 1 % false alarms", $"{P(r.AtOnePercent.TruePositiveRate)} (threshold {F(r.AtOnePercent.Threshold)}, false alarms {P(r.AtOnePercent.FalsePositiveRate)})");
-        yield return ("detection rate at ≤ 2 % false alarms", $"{P(r.AtTwoPercent.TruePositiveRate)} (threshold {F(r.AtTwoPercent.Threshold)}, false alarms {P(r.AtTwoPercent.FalsePositiveRate)})");
-        yield return ($"threshold for ≤ {P(r.TargetFalsePositiveRate)} false alarms", $"{F(r.AtTarget.Threshold)} (detection {P(r.AtTarget.TruePositiveRate)})");
-        yield return ("detection threshold used", $"{F(r.DetectionThreshold)}: detection {P(r.DetectionRate)}, false alarms {P(r.FalseAlarmRate)}");
+        yield return ("detection rate at ≤ 1 % false alarms", $"{P(r.AtOnePercent.TruePositiveRate)} (threshold {FormatThreshold(r.AtOnePercent.Threshold)}, false alarms {P(r.AtOnePercent.FalsePositiveRate)})");
+        yield return ("detection rate at ≤ 2 % false alarms", $"{P(r.AtTwoPercent.TruePositiveRate)} (threshold {FormatThreshold(r.AtTwoPercent.Threshold)}, false alarms {P(r.AtTwoPercent.FalsePositiveRate)})");
+        yield return ($"threshold for ≤ {P(r.TargetFalsePositiveRate)} false alarms", $"{FormatThreshold(r.AtTarget.Threshold)} (detection {P(r.AtTarget.TruePositiveRate)})");
+        yield return ("detection threshold used", $"{FormatThreshold(r.DetectionThreshold)}: detection {P(r.DetectionRate)}, false alarms {P(r.FalseAlarmRate)}");
         yield return ("localisation hit rate", double.IsNaN(r.LocalisationHitRate) ? "n/a (nothing detected)" : $"{F(r.LocalisationHitRate)} of {r.LocalisationCount} detected");
     }
+
+    /// <summary>
+    /// A threshold as text a technician can copy into <c>detection.image_threshold</c> unchanged: nine decimals
+    /// (scores of a confident model crowd just below 1, where four or six decimals merge distinct thresholds),
+    /// rounded up so the copied value never alerts on an image the exact threshold would not.
+    /// </summary>
+    public static string FormatThreshold(double value) =>
+        ThresholdNumber(value) is double rounded ? rounded.ToString("0.#########", CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture);
+
+    private static double? ThresholdNumber(double value) =>
+        double.IsFinite(value) && Math.Abs(value) < 1e6 ? (double)(Math.Ceiling((decimal)value * 1_000_000_000m) / 1_000_000_000m) : null;
 
     private static double? Number(double value) => double.IsFinite(value) ? Math.Round(value, 6) : null;
 

@@ -95,10 +95,10 @@ internal static class EvaluateCommand
             output.WriteLine(string.Create(c, $"images: {r.NormalCount} normal, {r.AnomalousCount} anomalous, {evaluation.Rejected.Count} refused; {seconds:F1} s ({seconds / Math.Max(1, evaluation.Images.Count) * 1000:F0} ms/image)"));
             output.WriteLine(string.Create(c, $"image AUROC           {r.ImageAuroc:F4}"));
             output.WriteLine(string.Create(c, $"average precision     {r.AveragePrecision:F4}"));
-            output.WriteLine(string.Create(c, $"detection @ ≤1 % FPR  {r.AtOnePercent.TruePositiveRate:P1} (threshold {r.AtOnePercent.Threshold:F4})"));
-            output.WriteLine(string.Create(c, $"detection @ ≤2 % FPR  {r.AtTwoPercent.TruePositiveRate:P1} (threshold {r.AtTwoPercent.Threshold:F4})"));
-            output.WriteLine(string.Create(c, $"threshold for ≤{r.TargetFalsePositiveRate:P1} FPR {r.AtTarget.Threshold:F4}"));
-            output.WriteLine(string.Create(c, $"at threshold {r.DetectionThreshold:F4}: detection {r.DetectionRate:P1}, false alarms {r.FalseAlarmRate:P1}"));
+            output.WriteLine(string.Create(c, $"detection @ ≤1 % FPR  {r.AtOnePercent.TruePositiveRate:P1} (threshold {EvaluationReport.FormatThreshold(r.AtOnePercent.Threshold)})"));
+            output.WriteLine(string.Create(c, $"detection @ ≤2 % FPR  {r.AtTwoPercent.TruePositiveRate:P1} (threshold {EvaluationReport.FormatThreshold(r.AtTwoPercent.Threshold)})"));
+            output.WriteLine(string.Create(c, $"threshold for ≤{r.TargetFalsePositiveRate:P1} FPR {EvaluationReport.FormatThreshold(r.AtTarget.Threshold)}"));
+            output.WriteLine(string.Create(c, $"at threshold {EvaluationReport.FormatThreshold(r.DetectionThreshold)}: detection {r.DetectionRate:P1}, false alarms {r.FalseAlarmRate:P1}"));
             output.WriteLine(string.Create(c, $"localisation hit rate {(double.IsNaN(r.LocalisationHitRate) ? "n/a" : r.LocalisationHitRate.ToString("F4", c))} ({r.LocalisationCount} detected)"));
 
             if (reportDirectory is not null)

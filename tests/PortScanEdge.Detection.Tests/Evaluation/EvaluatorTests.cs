@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using PortScanEdge.Detection.Evaluation;
 
@@ -58,5 +59,25 @@ public class EvaluatorTests
         Assert.Equal(0.0, root.GetProperty("image_auroc").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("localisation_hit_rate").ValueKind); // nothing detected
         Assert.Equal(1, root.GetProperty("n_anomalous").GetInt32());
+    }
+
+    [Fact]
+    public void FormatThreshold_ScoresCrowdedBelowOne_CopiedTextKeepsTheSameVerdicts()
+    {
+        // A confident model's scores sit just below 1: four decimals print 1.0000 and six round the threshold up past
+        // an anomaly one float above the highest normal.
+        float[] normals = [0.5f, 0.99998653f, 0.99999189f];
+        float anomaly = 0.99999195f; // the next float above the highest normal
+        ScoredImage[] images = [.. normals.Select((s, i) => new ScoredImage($"n{i}.png", false, [], s)), new("a.png", true, [Box], anomaly)];
+        var result = Evaluator.Evaluate(images, 0.5, targetFalsePositiveRate: 0.01);
+
+        var text = EvaluationReport.FormatThreshold(result.AtTarget.Threshold);
+        var copied = double.Parse(text, CultureInfo.InvariantCulture);
+
+        Assert.True(copied >= result.AtTarget.Threshold, $"{text} rounds below the exact threshold {result.AtTarget.Threshold:R}");
+        Assert.All(normals, s => Assert.True(s < copied, $"normal {s:R} would alert at the copied threshold {text}"));
+        Assert.True(anomaly >= copied, $"the anomaly {anomaly:R} would be missed at the copied threshold {text}");
+        var json = JsonDocument.Parse(EvaluationReport.ToJson(result)).RootElement;
+        Assert.Equal(copied, json.GetProperty("threshold_for_target_fpr").GetDouble());
     }
 }
