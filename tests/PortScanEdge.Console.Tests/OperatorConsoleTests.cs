@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Playwright;
 using PortScanEdge.Core.Transactions;
 using static Microsoft.Playwright.Assertions;
@@ -40,6 +41,12 @@ public sealed class OperatorConsoleTests(ConsoleGateway gateway)
         await WaitForImageAsync(page);
         Assert.True(await image.EvaluateAsync<int>("i => i.naturalWidth") > 0, "the heat-map overlay did not load");
         await Expect(page.Locator("#score")).ToContainTextAsync("ALERT");
+        // Score and threshold are shown with enough decimals to tell them apart, and in the verdict's order.
+        var shown = System.Text.RegularExpressions.Regex.Match(await page.Locator("#score").TextContentAsync() ?? "", @"^(\d+\.\d{3,9}) / threshold (\d+\.\d{3,9}) — ALERT$");
+        Assert.True(shown.Success, "score text: " + await page.Locator("#score").TextContentAsync());
+        Assert.True(
+            double.Parse(shown.Groups[1].Value, CultureInfo.InvariantCulture) > double.Parse(shown.Groups[2].Value, CultureInfo.InvariantCulture),
+            "an alert must show a score above its threshold: " + shown.Value);
         await ScreenshotAsync(page, "alert-heatmap");
 
         // H toggles the overlay off (the plain radiograph) and on again; so does the button.

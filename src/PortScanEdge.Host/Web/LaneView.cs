@@ -70,10 +70,11 @@ public sealed record AnalysisView(double Score, double Threshold, Verdict Verdic
 /// <param name="ClosedAt">When it closed.</param>
 /// <param name="Plate">Best plate candidate, or empty.</param>
 /// <param name="Score">Score, or null.</param>
+/// <param name="Threshold">The threshold the score was judged against, or null.</param>
 /// <param name="Outcome">Outcome.</param>
 /// <param name="DecidedBy">Who decided.</param>
 /// <param name="IsOverride">True for an override.</param>
-public sealed record RecentView(string Id, DateTimeOffset? ClosedAt, string Plate, double? Score, TransactionOutcome? Outcome, string? DecidedBy, bool IsOverride);
+public sealed record RecentView(string Id, DateTimeOffset? ClosedAt, string Plate, double? Score, double? Threshold, TransactionOutcome? Outcome, string? DecidedBy, bool IsOverride);
 
 /// <summary>One device's health.</summary>
 /// <param name="DeviceId">Device id.</param>
@@ -173,6 +174,6 @@ internal sealed class LaneViewBuilder(LaneHub hub, LaneRegistry registry, Device
     private static RecentView Recent(VehicleTransaction t)
     {
         var plate = t.PlateReads.SelectMany(r => r.Candidates).OrderByDescending(c => c.Confidence).FirstOrDefault()?.Text ?? string.Empty;
-        return new RecentView(t.Id, t.Timestamps.ClosedAt, plate, t.Analysis?.Score, t.Outcome, t.Decision?.By, t.Decision?.IsOverride ?? false);
+        return new RecentView(t.Id, t.Timestamps.ClosedAt, plate, t.Analysis?.Score, t.Analysis?.Threshold, t.Outcome, t.Decision?.By, t.Decision?.IsOverride ?? false);
     }
 }

@@ -13,6 +13,13 @@
   let audio = null;
 
   const words = (s) => String(s ?? '').replace(/_/g, ' ');
+  // A confident model's scores crowd just below 1 (0.99998 against a threshold of 0.99999): show as many decimals
+  // (3 to 9) as it takes to tell a score from its threshold, so "1.000 / threshold 1.000 — CLEAR" never appears.
+  const scoreText = (score, other) => {
+    let digits = 3;
+    while (digits < 9 && other != null && score.toFixed(digits) === other.toFixed(digits)) digits++;
+    return score.toFixed(digits);
+  };
   const say = (text) => { $('message').textContent = text; };
 
   function beep() {
@@ -66,7 +73,7 @@
       v.plates.length === 0 ? 'no read' :
       v.plates.slice(0, 3).map((p) => `${p.text} ${(p.confidence * 100).toFixed(0)}%${p.is_container_code ? (p.check_digit_valid ? ' ✓' : ' ✗check') : ''}`).join('  ·  ');
     const a = v?.analysis;
-    $('score').textContent = a ? `${a.score.toFixed(3)} / threshold ${a.threshold.toFixed(3)} — ${words(a.verdict).toUpperCase()}` : '—';
+    $('score').textContent = a ? `${scoreText(a.score, a.threshold)} / threshold ${scoreText(a.threshold, a.score)} — ${words(a.verdict).toUpperCase()}` : '—';
     $('score').className = a ? (a.verdict === 'alert' ? 'bad' : 'good') : '';
     $('score-meter').max = a ? Math.max(a.threshold * 2, a.score) : 1;
     $('score-meter').value = a ? a.score : 0;
@@ -126,7 +133,7 @@
     body.replaceChildren(...(signedIn ? l.recent : []).map((r) => {
       const tr = document.createElement('tr');
       const closed = r.closed_at ? new Date(r.closed_at).toLocaleTimeString() : '';
-      for (const text of [closed, r.plate || '—', r.score == null ? '—' : r.score.toFixed(3), words(r.outcome), (r.decided_by ?? '') + (r.is_override ? ' (override)' : '')]) {
+      for (const text of [closed, r.plate || '—', r.score == null ? '—' : scoreText(r.score, r.threshold), words(r.outcome), (r.decided_by ?? '') + (r.is_override ? ' (override)' : '')]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.appendChild(td);
