@@ -44,7 +44,7 @@ public sealed class CommandTests
             Assert.Equal(response.Reason, response.UserPropertyReason);
         }
 
-        await Refused("set_threshold", "control-room", """{"request_id":"r3","lane_id":"lane-1","threshold":0.99}""", "out of range");
+        await Refused("set_threshold", "control-room", """{"request_id":"r3","lane_id":"lane-1","threshold":1.0}""", "out of range");
         await Refused("self_destruct", "control-room", """{"request_id":"r4","lane_id":"lane-1"}""", "unknown command");
         await Refused("close_lane", "control-room", "not json", "malformed");
         await Refused("close_lane", "control-room", """{"request_id":"r5","lane_id":"lane-1","force":true}""", "unknown field 'force'");

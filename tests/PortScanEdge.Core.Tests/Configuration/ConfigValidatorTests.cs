@@ -129,7 +129,7 @@ public class ConfigValidatorTests
 
     [Theory]
     [InlineData("threshold: 1.5", "1.5 is out of range 0..1")]
-    [InlineData("threshold: 0.99", "0.99 is outside threshold_min..threshold_max (0.05..0.95)")]
+    [InlineData("threshold: 0.01", "0.01 is outside threshold_min..threshold_max (0.05..0.999999)")]
     [InlineData("threshold_min: 0.9\n  threshold_max: 0.2", "0.9 must be below threshold_max (0.2)")]
     public void Validate_ThresholdOutOfRange_IsRefused(string setting, string expected)
     {
