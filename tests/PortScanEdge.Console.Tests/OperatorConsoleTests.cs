@@ -42,8 +42,9 @@ public sealed class OperatorConsoleTests(ConsoleGateway gateway)
         Assert.True(await image.EvaluateAsync<int>("i => i.naturalWidth") > 0, "the heat-map overlay did not load");
         await Expect(page.Locator("#score")).ToContainTextAsync("ALERT");
         // Score and threshold are shown with enough decimals to tell them apart, and in the verdict's order.
-        var shown = System.Text.RegularExpressions.Regex.Match(await page.Locator("#score").TextContentAsync() ?? "", @"^(\d+\.\d{3,9}) / threshold (\d+\.\d{3,9}) — ALERT$");
-        Assert.True(shown.Success, "score text: " + await page.Locator("#score").TextContentAsync());
+        var scoreText = await page.Locator("#score").TextContentAsync() ?? "";
+        var shown = System.Text.RegularExpressions.Regex.Match(scoreText, @"^(\d+\.\d{3,9}) / threshold (\d+\.\d{3,9}) — ALERT$");
+        Assert.True(shown.Success, "score text: " + scoreText);
         Assert.True(
             double.Parse(shown.Groups[1].Value, CultureInfo.InvariantCulture) > double.Parse(shown.Groups[2].Value, CultureInfo.InvariantCulture),
             "an alert must show a score above its threshold: " + shown.Value);

@@ -38,7 +38,7 @@ public sealed class DetectionOptions
     [Bounds(0, 1)]
     public double ThresholdMin { get; set; } = 0.05;
 
-    [Doc("Highest threshold the control room may set by command, 0..1. The default is just below 1, so a command cannot switch detection off, and above the shipped model's own calibrated threshold (0.999989212: its scores crowd just below 1).")]
+    [Doc("Highest threshold the control room may set by command, 0..1. The default is just below 1, so a command cannot switch detection off, yet above the shipped model's own calibrated threshold (its scores crowd just below 1).")]
     [Bounds(0, 1)]
     public double ThresholdMax { get; set; } = 0.999999;
 

@@ -115,7 +115,7 @@ public static class EvaluationReport
     }
 
     /// <summary>
-    /// A threshold as text a technician can copy into <c>detection.image_threshold</c> unchanged: nine decimals
+    /// A threshold as text a technician can copy into <c>detection.threshold</c> unchanged: nine decimals
     /// (scores of a confident model crowd just below 1, where four or six decimals merge distinct thresholds),
     /// rounded up so the copied value never alerts on an image the exact threshold would not.
     /// </summary>
