@@ -5,7 +5,8 @@ namespace PortScanEdge.Detection.Evaluation;
 /// <param name="Images">Every analysed image with its score and heat-map peak, in <c>labels.csv</c> order.</param>
 /// <param name="Rejected">Images the detector refused, with the reason; they are left out of the metrics.</param>
 /// <param name="PeakTolerancePixels">Tolerance used for the localisation hit (half the downsample factor).</param>
-public sealed record DatasetEvaluation(EvaluationResult Result, IReadOnlyList<ScoredImage> Images, IReadOnlyList<(string File, string Reason)> Rejected, double PeakTolerancePixels);
+/// <param name="PerKind">Figures per concealment kind when the data set has a <c>concealments.csv</c>; otherwise empty.</param>
+public sealed record DatasetEvaluation(EvaluationResult Result, IReadOnlyList<ScoredImage> Images, IReadOnlyList<(string File, string Reason)> Rejected, double PeakTolerancePixels, IReadOnlyList<KindFigures> PerKind);
 
 /// <summary>Runs a detector over a labelled directory (<c>labels.csv</c>) and computes the evaluation.</summary>
 public static class DatasetEvaluator
@@ -15,12 +16,16 @@ public static class DatasetEvaluator
     /// "Detected" (for the localisation figure) uses <paramref name="detectionThreshold"/>, or the detector's threshold
     /// when null. The heat-map peak of an image is the centre of its highest map pixel, in radiograph pixels.
     /// </summary>
-    /// <exception cref="FormatException">labels.csv is malformed.</exception>
+    /// When the directory also holds <c>concealments.csv</c> (<see cref="KindsFile"/>), figures per concealment kind
+    /// are computed too.
+    /// <exception cref="FormatException">labels.csv or concealments.csv is malformed.</exception>
     /// <exception cref="ArgumentException">Fewer than one normal and one anomalous image could be analysed.</exception>
     public static async Task<DatasetEvaluation> EvaluateAsync(IRadiographDetector detector, string datasetDirectory, double? detectionThreshold = null, double targetFalsePositiveRate = 0.01, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(detector);
         var labels = LabelsFile.Read(Path.Combine(datasetDirectory, "labels.csv"));
+        var kindsPath = Path.Combine(datasetDirectory, KindsFile.FileName);
+        var kinds = File.Exists(kindsPath) ? ReadKinds(kindsPath) : null;
         var images = new List<ScoredImage>(labels.Count);
         var rejected = new List<(string, string)>();
         int scale = 1;
@@ -45,7 +50,20 @@ public static class DatasetEvaluator
 
         double tolerance = scale / 2.0;
         var evaluation = Evaluator.Evaluate(images, detectionThreshold ?? detector.Threshold, targetFalsePositiveRate, tolerance);
-        return new DatasetEvaluation(evaluation, images, rejected, tolerance);
+        var perKind = kinds is null ? [] : Evaluator.PerKind(images, kinds, evaluation.DetectionThreshold);
+        return new DatasetEvaluation(evaluation, images, rejected, tolerance, perKind);
+    }
+
+    private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadKinds(string path)
+    {
+        try
+        {
+            return KindsFile.Read(path);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{KindsFile.FileName}: {e.Message}", e);
+        }
     }
 
     /// <summary>Centre of the highest map pixel in radiograph pixels (the first one on ties), or NaN without a map.</summary>

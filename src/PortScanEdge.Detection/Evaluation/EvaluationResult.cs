@@ -46,6 +46,13 @@ public sealed record EvaluationResult
     public required IReadOnlyList<RocPoint> Roc { get; init; }
 }
 
+/// <summary>Figures for the anomalous images of one concealment kind, each kind against all normal images.</summary>
+/// <param name="Kind">The kind, as <c>concealments.csv</c> names it.</param>
+/// <param name="Count">Anomalous images holding this kind.</param>
+/// <param name="Auroc">Image AUROC of all normal images against this kind's images.</param>
+/// <param name="DetectionRate">Share of this kind's images at or above the detection threshold.</param>
+public sealed record KindFigures(string Kind, int Count, double Auroc, double DetectionRate);
+
 /// <summary>Computes an <see cref="EvaluationResult"/> from scored images.</summary>
 public static class Evaluator
 {
@@ -80,5 +87,31 @@ public static class Evaluator
             AnomalousCount = anomalous,
             Roc = BinaryMetrics.RocCurve(scores, labels),
         };
+    }
+
+    /// <summary>
+    /// Per-kind figures: for each kind in <paramref name="kinds"/> (file → kinds), every normal image against the
+    /// anomalous images holding that kind (an image with two kinds counts in both). Sorted by kind name.
+    /// </summary>
+    public static IReadOnlyList<KindFigures> PerKind(IReadOnlyList<ScoredImage> images, IReadOnlyDictionary<string, IReadOnlyList<string>> kinds, double detectionThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(kinds);
+        var normals = images.Where(i => !i.IsAnomalous).Select(i => i.Score).ToArray();
+        var byKind = images
+            .Where(i => i.IsAnomalous && kinds.ContainsKey(i.File))
+            .SelectMany(i => kinds[i.File].Select(k => (Kind: k, i.Score)))
+            .GroupBy(p => p.Kind, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        var figures = new List<KindFigures>();
+        foreach (var group in byKind)
+        {
+            var kindScores = group.Select(p => p.Score).ToArray();
+            double[] scores = [.. normals, .. kindScores];
+            bool[] labels = [.. normals.Select(_ => false), .. kindScores.Select(_ => true)];
+            figures.Add(new KindFigures(group.Key, kindScores.Length, BinaryMetrics.Auroc(scores, labels), kindScores.Count(s => s >= detectionThreshold) / (double)kindScores.Length));
+        }
+
+        return figures;
     }
 }

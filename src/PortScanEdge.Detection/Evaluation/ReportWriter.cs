@@ -45,7 +45,7 @@ public static class ReportWriter
             string name = "example-" + Path.GetFileNameWithoutExtension(image.File) + ".png";
             HeatMapOverlay.Save(Path.Combine(directory, name), raw, picture.Width, picture.Height, map.Values, map.Width, map.Height, detector.Contract.PixelThreshold, image.Boxes, image.PeakX, image.PeakY);
             string verdict = image.Score >= result.DetectionThreshold ? "alert" : "clear";
-            examples.Add((name, string.Create(CultureInfo.InvariantCulture, $"{image.File}: {why}, label {(image.IsAnomalous ? 1 : 0)}, score {image.Score:0.0000} ({verdict})")));
+            examples.Add((name, string.Create(CultureInfo.InvariantCulture, $"{image.File}: {why}, label {(image.IsAnomalous ? 1 : 0)}, score {image.Score:0.#########} ({verdict})")));
         }
 
         var notes = new List<(string, string)>
@@ -53,6 +53,9 @@ public static class ReportWriter
             ("heat-map peak tolerance", string.Create(CultureInfo.InvariantCulture, $"{evaluation.PeakTolerancePixels} px around each labelled box (half the downsample factor)")),
             ("images refused by the detector", evaluation.Rejected.Count.ToString(CultureInfo.InvariantCulture)),
         };
+        notes.AddRange(evaluation.PerKind.Select(k => (
+            $"kind {k.Kind} (n {k.Count}, against all normals)",
+            string.Create(CultureInfo.InvariantCulture, $"AUROC {k.Auroc:0.0000}, detection {k.DetectionRate:P1} at the detection threshold"))));
         string model = $"{detector.Model.Name} {detector.Model.Version} (sha256 {detector.Model.Sha256})";
         EvaluationReport.Write(directory, result, model, Path.GetFullPath(datasetDirectory), "roc.png", examples, notes);
     }

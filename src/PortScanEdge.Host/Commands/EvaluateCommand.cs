@@ -20,7 +20,7 @@ internal static class EvaluateCommand
     {
         var model = new Option<string?>("--model") { Description = "ONNX model (default: detection.model from --config, else the shipped models/portscan-xray.onnx)." };
         var config = new Option<string?>("--config") { Description = "Gateway config file whose detection: section supplies thresholds, limits and threads." };
-        var dataset = new Option<string>("--dataset") { Description = "Directory with labels.csv and the images it lists.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Directory with labels.csv and the images it lists; with a concealments.csv (file,kind columns, as synth writes it) figures per concealment kind follow.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the metrics as one JSON object on the last stdout line." };
         var report = new Option<string?>("--report") { Description = "Write report.md, report.html, roc.png and example heat maps into this directory." };
         var threshold = new Option<double?>("--threshold") { Description = "Image threshold that counts as detected for the localisation figure (default: the model's)." };
@@ -100,6 +100,10 @@ internal static class EvaluateCommand
             output.WriteLine(string.Create(c, $"threshold for ≤{r.TargetFalsePositiveRate:P1} FPR {EvaluationReport.FormatThreshold(r.AtTarget.Threshold)}"));
             output.WriteLine(string.Create(c, $"at threshold {EvaluationReport.FormatThreshold(r.DetectionThreshold)}: detection {r.DetectionRate:P1}, false alarms {r.FalseAlarmRate:P1}"));
             output.WriteLine(string.Create(c, $"localisation hit rate {(double.IsNaN(r.LocalisationHitRate) ? "n/a" : r.LocalisationHitRate.ToString("F4", c))} ({r.LocalisationCount} detected)"));
+            foreach (var kind in evaluation.PerKind)
+            {
+                output.WriteLine(string.Create(c, $"  {kind.Kind,-20} n {kind.Count,4}  AUROC {kind.Auroc:F4}  detection {kind.DetectionRate:P1}"));
+            }
 
             if (reportDirectory is not null)
             {
@@ -116,6 +120,9 @@ internal static class EvaluateCommand
                     ["model_sha256"] = detector.Model.Sha256,
                     ["n_refused"] = evaluation.Rejected.Count,
                     ["seconds"] = Math.Round(seconds, 3),
+                    ["per_kind"] = evaluation.PerKind.Count == 0 ? null : evaluation.PerKind.ToDictionary(
+                        k => k.Kind,
+                        k => new Dictionary<string, object> { ["n"] = k.Count, ["auroc"] = Math.Round(k.Auroc, 6), ["detection_rate"] = Math.Round(k.DetectionRate, 6) }),
                 }));
             }
 

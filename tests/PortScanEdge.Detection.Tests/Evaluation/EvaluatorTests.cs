@@ -80,4 +80,23 @@ public class EvaluatorTests
         var json = JsonDocument.Parse(EvaluationReport.ToJson(result)).RootElement;
         Assert.Equal(copied, json.GetProperty("threshold_for_target_fpr").GetDouble());
     }
+    [Fact]
+    public void PerKind_HandComputed_EachKindAgainstAllNormals()
+    {
+        // Normals 0.1 … 0.4. a2 holds both kinds and counts in both; x has no kind row and is left out.
+        // Kind A (0.35, 0.5): 0.35 beats three normals, 0.5 all four → AUROC 7/8; one of two at ≥ 0.45.
+        ScoredImage[] images =
+        [
+            new("n1.png", false, [], 0.1), new("n2.png", false, [], 0.2), new("n3.png", false, [], 0.3), new("n4.png", false, [], 0.4),
+            new("a1.png", true, [Box], 0.35), new("a2.png", true, [Box], 0.5), new("b1.png", true, [Box], 0.05), new("x.png", true, [Box], 0.9),
+        ];
+        var kinds = new Dictionary<string, IReadOnlyList<string>> { ["a1.png"] = ["A"], ["a2.png"] = ["A", "B"], ["b1.png"] = ["B"] };
+
+        var figures = Evaluator.PerKind(images, kinds, detectionThreshold: 0.45);
+
+        Assert.Equal(["A", "B"], figures.Select(f => f.Kind));
+        Assert.Equal(new KindFigures("A", 2, 0.875, 0.5), figures[0]);
+        // B: 0.5 beats all four normals, 0.05 none → AUROC 4/8; one of two detected.
+        Assert.Equal(new KindFigures("B", 2, 0.5, 0.5), figures[1]);
+    }
 }
