@@ -615,7 +615,7 @@ public sealed class LaneStateMachine
         {
             parts.Add(reason switch
             {
-                ReferralReason.AnomalyAlert => $"anomaly score {transaction.Analysis?.Score:0.00} ≥ {transaction.Analysis?.Threshold:0.00}",
+                ReferralReason.AnomalyAlert => transaction.Analysis is { } analysis ? "anomaly score " + ScoreAgainstThreshold(analysis.Score, analysis.Threshold) : "anomaly score",
                 ReferralReason.RadiationAlarm => "radiation alarm",
                 ReferralReason.HotlistHit => $"hotlist hit {transaction.Hotlist?.Entry}",
                 ReferralReason.NoPlateRead => "no plate read",
@@ -625,5 +625,21 @@ public sealed class LaneStateMachine
         }
 
         return string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// "score ≥ threshold" with as many decimals (2 to 9) as it takes to tell the two apart: a confident model's
+    /// scores crowd just below 1, where two decimals read "1.00 ≥ 1.00".
+    /// </summary>
+    internal static string ScoreAgainstThreshold(double score, double threshold)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        int digits = 2;
+        while (digits < 9 && score.ToString("F" + digits, c) == threshold.ToString("F" + digits, c))
+        {
+            digits++;
+        }
+
+        return score.ToString("F" + digits, c) + " ≥ " + threshold.ToString("F" + digits, c);
     }
 }

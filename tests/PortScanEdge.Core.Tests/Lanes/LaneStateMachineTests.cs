@@ -618,4 +618,12 @@ public class LaneStateMachineTests
             }
         }
     }
+    [Theory]
+    [InlineData(0.91, 0.5, "0.91 ≥ 0.50")]
+    [InlineData(0.9999972, 0.999989212, "1.00000 ≥ 0.99999")]
+    [InlineData(0.99999195, 0.99999189, "0.99999195 ≥ 0.99999189")]
+    public void AlertSummary_ScoreAndThreshold_AsManyDecimalsAsTellThemApart(double score, double threshold, string expected)
+    {
+        Assert.Equal(expected, LaneStateMachine.ScoreAgainstThreshold(score, threshold));
+    }
 }
