@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Radiograph {Name} refused: {Kind}: {Reason}")]
     public static partial void Refused(ILogger logger, string name, string kind, string reason);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Radiograph {Name}: score {Score:F4} {Verdict}, {Regions} regions, {Tiles} tiles, {Milliseconds:F1} ms")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Radiograph {Name}: score {Score:0.#########} {Verdict}, {Regions} regions, {Tiles} tiles, {Milliseconds:F1} ms")]
     public static partial void Analysed(ILogger logger, string name, double score, Verdict verdict, int regions, int tiles, double milliseconds);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Image threshold changed from {Old:F3} to {New:F3}")]

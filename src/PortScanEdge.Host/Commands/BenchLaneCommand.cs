@@ -128,7 +128,7 @@ internal static class BenchLaneCommand
                 {
                     closed++;
                     await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"[{closed}/{toClose}] {done.LaneId} {done.Transaction.Id} {done.Transaction.Outcome} score {done.Transaction.Analysis?.Score:0.000}")).ConfigureAwait(false);
+                        $"[{closed}/{toClose}] {done.LaneId} {done.Transaction.Id} {done.Transaction.Outcome} score {done.Transaction.Analysis?.Score:0.#########}")).ConfigureAwait(false);
                     if (closed >= toClose)
                     {
                         break;

@@ -75,7 +75,7 @@ internal static class DetectionCommandSupport
         }
         else
         {
-            json.WriteNumber("score", Math.Round(result.Score, 6));
+            json.WriteNumber("score", Math.Round(result.Score, 9));
             json.WriteString("verdict", result.Verdict == Verdict.Alert ? "alert" : "clear");
             json.WriteNumber("threshold", result.Threshold);
             json.WriteNumber("width", result.Width);
@@ -91,7 +91,7 @@ internal static class DetectionCommandSupport
                 json.WriteNumber("height", region.Height);
                 json.WriteNumber("peak_x", region.PeakX);
                 json.WriteNumber("peak_y", region.PeakY);
-                json.WriteNumber("peak_score", Math.Round(region.PeakScore, 6));
+                json.WriteNumber("peak_score", Math.Round(region.PeakScore, 9));
                 json.WriteNumber("area", region.Area);
                 json.WriteEndObject();
             }

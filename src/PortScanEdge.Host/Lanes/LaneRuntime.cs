@@ -432,7 +432,7 @@ public sealed partial class LaneRuntime
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "{Lane}: aborting scan of {Transaction}: {Why}")]
     private static partial void LogAbort(ILogger logger, string lane, string transaction, string why);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{Lane}: vehicle {Transaction} closed: {Outcome} (score {Score:0.000})")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{Lane}: vehicle {Transaction} closed: {Outcome} (score {Score:0.#########})")]
     private static partial void LogClosed(ILogger logger, string lane, string transaction, TransactionOutcome? outcome, double? score);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "{Lane}: ALERT {Transaction}: {Summary}")]
