@@ -25,7 +25,7 @@ public static class DatasetEvaluator
         ArgumentNullException.ThrowIfNull(detector);
         var labels = LabelsFile.Read(Path.Combine(datasetDirectory, "labels.csv"));
         var kindsPath = Path.Combine(datasetDirectory, KindsFile.FileName);
-        var kinds = File.Exists(kindsPath) ? ReadKinds(kindsPath) : null;
+        var kinds = File.Exists(kindsPath) ? KindsFile.Read(kindsPath) : null;
         var images = new List<ScoredImage>(labels.Count);
         var rejected = new List<(string, string)>();
         int scale = 1;
@@ -52,18 +52,6 @@ public static class DatasetEvaluator
         var evaluation = Evaluator.Evaluate(images, detectionThreshold ?? detector.Threshold, targetFalsePositiveRate, tolerance);
         var perKind = kinds is null ? [] : Evaluator.PerKind(images, kinds, evaluation.DetectionThreshold);
         return new DatasetEvaluation(evaluation, images, rejected, tolerance, perKind);
-    }
-
-    private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadKinds(string path)
-    {
-        try
-        {
-            return KindsFile.Read(path);
-        }
-        catch (FormatException e)
-        {
-            throw new FormatException($"{KindsFile.FileName}: {e.Message}", e);
-        }
     }
 
     /// <summary>Centre of the highest map pixel in radiograph pixels (the first one on ties), or NaN without a map.</summary>

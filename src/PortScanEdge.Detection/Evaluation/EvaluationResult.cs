@@ -99,8 +99,8 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(kinds);
         var normals = images.Where(i => !i.IsAnomalous).Select(i => i.Score).ToArray();
         var byKind = images
-            .Where(i => i.IsAnomalous && kinds.ContainsKey(i.File))
-            .SelectMany(i => kinds[i.File].Select(k => (Kind: k, i.Score)))
+            .Where(i => i.IsAnomalous)
+            .SelectMany(i => kinds.TryGetValue(i.File, out var held) ? held.Select(k => (Kind: k, i.Score)) : [])
             .GroupBy(p => p.Kind, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         var figures = new List<KindFigures>();

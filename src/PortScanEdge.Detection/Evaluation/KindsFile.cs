@@ -18,11 +18,18 @@ public static class KindsFile
     public const int MaximumKinds = 256;
 
     /// <summary>Parses the file at <paramref name="path"/>: file name → its kinds (each once, in file order).</summary>
-    /// <exception cref="FormatException">The file is malformed; the message names the line.</exception>
+    /// <exception cref="FormatException">The file is malformed; the message names the file and the line.</exception>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Read(string path)
     {
         using var reader = new StreamReader(path);
-        return Parse(reader);
+        try
+        {
+            return Parse(reader);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{Path.GetFileName(path)}: {e.Message}", e);
+        }
     }
 
     /// <summary>Parses kinds from <paramref name="reader"/>.</summary>

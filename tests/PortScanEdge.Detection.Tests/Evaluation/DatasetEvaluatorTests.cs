@@ -1,5 +1,4 @@
 using PortScanEdge.Detection.Evaluation;
-using PortScanEdge.Detection.Inference;
 using PortScanEdge.Detection.Tests.Support;
 using PortScanEdge.Simulation.Radiographs;
 
@@ -17,7 +16,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     {
         RadiographDataset.Write(new RadiographDatasetOptions { OutputDirectory = _directory.Path, Count = 10, Seed = 9_190_003, AnomalyRate = 0.5, ContactSheetImages = 0 });
         var kinds = KindsFile.Read(Path.Combine(_directory.Path, KindsFile.FileName));
-        using var detector = RadiographDetector.Create(Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel), Fixtures.Options(o => o.IntraOpThreads = 2));
+        using var detector = RadiographDetector.Create(Fixtures.ShippedModelPath, Fixtures.Options(o => o.IntraOpThreads = 2));
 
         var evaluation = await DatasetEvaluator.EvaluateAsync(detector, _directory.Path);
 
@@ -33,7 +32,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     {
         RadiographDataset.Write(new RadiographDatasetOptions { OutputDirectory = _directory.Path, Count = 2, Seed = 9_190_004, AnomalyRate = 0.5, ContactSheetImages = 0 });
         File.WriteAllText(Path.Combine(_directory.Path, KindsFile.FileName), "file,what\n000001.png,x\n");
-        using var detector = RadiographDetector.Create(Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel), Fixtures.Options(o => o.IntraOpThreads = 2));
+        using var detector = RadiographDetector.Create(Fixtures.ShippedModelPath, Fixtures.Options(o => o.IntraOpThreads = 2));
         var progress = new ProgressRecorder();
 
         var error = await Assert.ThrowsAsync<FormatException>(() => DatasetEvaluator.EvaluateAsync(detector, _directory.Path, progress: progress));

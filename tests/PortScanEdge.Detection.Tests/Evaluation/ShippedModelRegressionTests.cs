@@ -26,7 +26,7 @@ public sealed class ShippedModelRegressionTests : IDisposable
     [Fact(Skip = "shipped model v1.2.0 measures image AUROC 0.800 (400 images) / 0.733 (this set), < 0.9 gate; see models/MODEL_CARD.md")]
     public async Task ShippedModel_FreshSyntheticSet_AurocAtLeast090AndLocalises()
     {
-        var modelPath = Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel);
+        var modelPath = Fixtures.ShippedModelPath;
         Assert.True(File.Exists(modelPath), $"the shipped model {ModelLocator.ShippedModel} is missing beside the tests");
         RadiographDataset.Write(new RadiographDatasetOptions
         {
@@ -55,7 +55,7 @@ public sealed class ShippedModelRegressionTests : IDisposable
         // implementation of the contract's preprocessing: agreement means C# intake, downsampling, transform, tiling
         // and the exported graph all match what the model was trained on.
         var fixture = Fixtures.Json("shipped-model-scores.json");
-        var modelPath = Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel);
+        var modelPath = Fixtures.ShippedModelPath;
         using var detector = RadiographDetector.Create(modelPath, Fixtures.Options(o => o.IntraOpThreads = 2));
         Assert.True(
             fixture.GetProperty("model_sha256").GetString() == detector.Model.Sha256,

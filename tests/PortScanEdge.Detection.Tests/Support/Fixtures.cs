@@ -12,6 +12,9 @@ internal static class Fixtures
     /// <summary>The committed test model, copied beside the test assembly by the Detection project.</summary>
     public static string TestModelPath => Path.Combine(AppContext.BaseDirectory, ModelLocator.TestModel);
 
+    /// <summary>The shipped model, copied beside the test assembly by the Detection project.</summary>
+    public static string ShippedModelPath => Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel);
+
     public static DetectionOptions Options(Action<DetectionOptions>? change = null)
     {
         var options = new DetectionOptions { IntraOpThreads = 1, WarmupRuns = 1, MinImageSide = 16 };
