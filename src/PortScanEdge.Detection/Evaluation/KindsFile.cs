@@ -19,18 +19,7 @@ public static class KindsFile
 
     /// <summary>Parses the file at <paramref name="path"/>: file name → its kinds (each once, in file order).</summary>
     /// <exception cref="FormatException">The file is malformed; the message names the file and the line.</exception>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Read(string path)
-    {
-        using var reader = new StreamReader(path);
-        try
-        {
-            return Parse(reader);
-        }
-        catch (FormatException e)
-        {
-            throw new FormatException($"{Path.GetFileName(path)}: {e.Message}", e);
-        }
-    }
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Read(string path) => CsvFile.Read(path, Parse);
 
     /// <summary>Parses kinds from <paramref name="reader"/>.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Parse(TextReader reader)

@@ -20,12 +20,9 @@ public static class LabelsFile
     /// <summary>Most boxes accepted on one row.</summary>
     public const int MaximumBoxesPerImage = 256;
 
-    /// <summary>Parses the file at <paramref name="path"/>; throws <see cref="FormatException"/> naming the line on bad input.</summary>
-    public static IReadOnlyList<LabelledImage> Read(string path)
-    {
-        using var reader = new StreamReader(path);
-        return Parse(reader);
-    }
+    /// <summary>Parses the file at <paramref name="path"/>.</summary>
+    /// <exception cref="FormatException">The file is malformed; the message names the file and the line.</exception>
+    public static IReadOnlyList<LabelledImage> Read(string path) => CsvFile.Read(path, Parse);
 
     /// <summary>Parses labels from <paramref name="reader"/>.</summary>
     public static IReadOnlyList<LabelledImage> Parse(TextReader reader)

@@ -25,7 +25,11 @@ internal static class ScanReplayLoader
         {
             labels = LabelsFile.Read(labelsPath);
         }
-        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        catch (FormatException ex)
+        {
+            throw new InvalidOperationException($"simulation.images: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InvalidOperationException($"simulation.images: {labelsPath}: {ex.Message}", ex);
         }

@@ -37,8 +37,20 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         var error = await Assert.ThrowsAsync<FormatException>(() => DatasetEvaluator.EvaluateAsync(detector, _directory.Path, progress: progress));
 
-        Assert.StartsWith("concealments.csv: line 1", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{Path.Combine(_directory.Path, KindsFile.FileName)}: line 1", error.Message, StringComparison.Ordinal);
         Assert.Empty(progress.Done);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_MalformedLabelsCsv_RefusedNamingTheFileAndLine()
+    {
+        var labelsPath = Path.Combine(_directory.Path, "labels.csv");
+        File.WriteAllText(labelsPath, "file,label,boxes\n000000.png,0,\n000001.png,yes,\n");
+        using var detector = RadiographDetector.Create(Fixtures.ShippedModelPath, Fixtures.Options(o => o.IntraOpThreads = 2));
+
+        var error = await Assert.ThrowsAsync<FormatException>(() => DatasetEvaluator.EvaluateAsync(detector, _directory.Path));
+
+        Assert.Equal($"{labelsPath}: line 3: label must be 0 or 1, got 'yes'", error.Message);
     }
 
     /// <summary>Records progress reports as they are made (Progress&lt;T&gt; would post them later).</summary>
