@@ -81,6 +81,34 @@ public partial class CliTests
     }
 
     [Fact]
+    public async Task Synth_OutIsAFile_ExitsTwoNamingIt()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, _, stderr) = await CliProcess.RunAsync("synth", "--out", file, "--count", "2");
+
+            Assert.Equal(2, exitCode);
+            Assert.Equal($"error: --out {file} is a file, not a directory", stderr.Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Synth_OutCannotBeCreated_ExitsOneNamingItWithoutStackTrace()
+    {
+        // /proc accepts no new directories, even for root.
+        var (exitCode, _, stderr) = await CliProcess.RunAsync("synth", "--out", "/proc/portscan-edge-synth", "--count", "2", "--quiet");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: --out /proc/portscan-edge-synth: cannot write the data set: ", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_MissingFile_ExitsTwoWithoutStackTrace()
     {
         var (exitCode, _, stderr) = await CliProcess.RunAsync("validate", "--config", "/nonexistent/site.yaml");

@@ -60,9 +60,26 @@ internal static class SynthCommand
                 return 2;
             }
 
+            if (File.Exists(options.OutputDirectory))
+            {
+                Console.Error.WriteLine($"error: --out {options.OutputDirectory} is a file, not a directory");
+                return 2;
+            }
+
             var progress = parseResult.GetValue(quiet) ? null : new ConsoleProgress();
             var stopwatch = Stopwatch.StartNew();
-            var summary = RadiographDataset.Write(options, progress);
+            DatasetSummary summary;
+            try
+            {
+                summary = RadiographDataset.Write(options, progress);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                progress?.Finish();
+                Console.Error.WriteLine($"error: --out {options.OutputDirectory}: cannot write the data set: {ex.Message}");
+                return 1;
+            }
+
             progress?.Finish();
             Console.WriteLine($"wrote {summary.Count} radiographs ({summary.Anomalous} with concealments) to {options.OutputDirectory} in {stopwatch.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine($"labels: {summary.LabelsPath}");
