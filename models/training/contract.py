@@ -6,6 +6,8 @@ v = clamp(-ln(max(raw,1)/scale) / ln(scale), 0, 1) -> tiles of input_height x in
 (tile - overlap) pixels, the last one pulled back to end at the edge; image score = max tile score.
 """
 import math
+import os
+import sys
 
 import numpy as np
 from PIL import Image
@@ -29,10 +31,50 @@ def _lut():
 LUT = _lut()
 
 
+# Radiograph files, as the gateway reads them: PNG or TIFF, 16-bit (or 8-bit, scaled up) greyscale. A dual-energy
+# scan's low-energy companion (NAME.le.png) and synth's contact sheet are not radiographs of their own.
+RADIOGRAPH_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def list_radiographs(directory):
+    """The radiograph files in directory, sorted by name; ValueError naming the directory when there are none."""
+    if not os.path.isdir(directory):
+        raise ValueError(f"{directory}: not a directory")
+    names = [n for n in os.listdir(directory)
+             if n.lower().endswith(RADIOGRAPH_SUFFIXES) and not os.path.splitext(n)[0].lower().endswith(".le")
+             and not n.startswith("contact-sheet")]
+    if not names:
+        raise ValueError(f"{directory}: no radiographs (*.png, *.tif, *.tiff)")
+    return [os.path.join(directory, n) for n in sorted(names)]
+
+
+def read_planes(directory, limit=0):
+    """Yields (file, reduced plane) for the radiographs in directory (the first `limit` when > 0).
+
+    A file that cannot be read is named on stderr and skipped, so one bad scan in a site's export does not end a
+    half-hour run; ValueError when the directory holds no radiograph or none of them could be read.
+    """
+    files = list_radiographs(directory)
+    files = files[:limit] if limit else files
+    read = 0
+    for path in files:
+        try:
+            plane = reduce(load_raw(path))
+        except (OSError, ValueError) as error:
+            print(f"skipped {path}: {error}", file=sys.stderr, flush=True)
+            continue
+        read += 1
+        yield path, plane
+    if read == 0:
+        raise ValueError(f"{directory}: none of the {len(files)} radiographs could be read")
+
+
 def load_raw(path):
-    """A 16-bit greyscale PNG as uint16 [H, W]."""
+    """A greyscale radiograph (16-bit, or 8-bit scaled to 16) as uint16 [H, W]; ValueError for colour images."""
     with Image.open(path) as image:
         array = np.array(image)
+        if array.ndim != 2:
+            raise ValueError(f"not a greyscale image (mode {image.mode})")
     if array.dtype != np.uint16:
         array = array.astype(np.int64)
         if array.max() <= 255:

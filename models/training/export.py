@@ -8,7 +8,6 @@ exactly when the verdict is alert.
 Usage: export.py --checkpoint CK --calibration DIR --out MODEL.onnx [--version V]
 """
 import argparse
-import glob
 import hashlib
 import json
 import math
@@ -35,8 +34,10 @@ def main():
     torch.set_num_threads(2)
 
     module = score.load_module(args.checkpoint)
-    files = sorted(f for f in glob.glob(os.path.join(args.calibration, "*.png")) if not f.endswith(".le.png") and "contact-sheet" not in f)
-    normal_scores = np.array([score.score_plane(module, contract.reduce(contract.load_raw(f)))[0] for f in files])
+    try:
+        normal_scores = np.array([score.score_plane(module, plane)[0] for _, plane in contract.read_planes(args.calibration)])
+    except ValueError as error:
+        raise SystemExit(f"export.py: {error}")
     ordered = np.sort(normal_scores)[::-1]
     allowed = int(np.floor(args.target_fpr * len(ordered)))
     # Midway between the last allowed false alarm and the first normal that must stay below.
@@ -45,7 +46,7 @@ def main():
     # Nine decimals, rounded up: a confident model's scores crowd just below 1, and a threshold rounded down could
     # let the last normal that must stay below it alert.
     threshold_text = f"{math.ceil(threshold * 1e9) / 1e9:.9f}"
-    print(f"calibration: {len(files)} normal radiographs, scores median {np.median(normal_scores):.6f}, "
+    print(f"calibration: {len(normal_scores)} normal radiographs, scores median {np.median(normal_scores):.6f}, "
           f"max {ordered[0]:.9f}; image threshold {threshold_text} (target false-alarm rate {args.target_fpr})")
 
     example = torch.zeros(1, 1, contract.TILE_H, contract.TILE_W)
@@ -71,7 +72,7 @@ def main():
         "portscan.image_threshold": threshold_text,
         "portscan.pixel_threshold": threshold_text,
         "portscan.training": json.dumps({"seed": checkpoint["seed"], "steps": checkpoint["steps"], "train_images": checkpoint["train_images"],
-                                         "calibration_images": len(files), "target_fpr": args.target_fpr}),
+                                         "calibration_images": len(normal_scores), "target_fpr": args.target_fpr}),
     }
     del proto.metadata_props[:]
     for key, value in metadata.items():

@@ -2,12 +2,11 @@
 """Trains PatchSeg on normal radiographs only, with self-supervised synthetic anomalies (augment.py).
 
 Usage: /usr/bin/python3 models/training/train.py --train DIR --out CHECKPOINT [--minutes M] [--seed S]
-DIR holds normal radiographs (*.png, 16-bit). labels.csv, if present, is *not read*: every image in DIR is
-treated as normal, so a site can retrain on its own cleared scans. Training stops after --steps or --minutes.
+DIR holds normal radiographs (PNG or TIFF, 16-bit greyscale; a file that cannot be read is named and skipped).
+labels.csv, if present, is *not read*: every image in DIR is treated as normal, so a site can retrain on its own
+cleared scans. Training stops after --steps or --minutes.
 """
 import argparse
-import glob
-import os
 import time
 
 import numpy as np
@@ -21,10 +20,8 @@ from network import PatchSeg
 
 
 def load_planes(directory, limit):
-    files = sorted(f for f in glob.glob(os.path.join(directory, "*.png")) if not f.endswith(".le.png") and "contact-sheet" not in f)
-    files = files[:limit] if limit else files
-    planes = [contract.reduce(contract.load_raw(f)).astype(np.float16) for f in files]
-    return files, planes
+    loaded = [(f, plane.astype(np.float16)) for f, plane in contract.read_planes(directory, limit)]
+    return [f for f, _ in loaded], [plane for _, plane in loaded]
 
 
 def sample_batch(rng, planes, batch, crop_h, crop_w):
@@ -74,13 +71,18 @@ def main():
     parser.add_argument("--init", default=None, help="start from this checkpoint (fine-tuning stage)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args()
+    if args.steps < 40:
+        parser.error("--steps must be at least 40 (the learning-rate warm-up takes the first 5 %)")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     started = time.time()
     crop_h, crop_w = (int(v) for v in args.crop.split("x"))
-    files, planes = load_planes(args.train, args.limit)
+    try:
+        files, planes = load_planes(args.train, args.limit)
+    except ValueError as error:
+        raise SystemExit(f"train.py: {error}")
     print(f"loaded {len(files)} normal radiographs in {time.time() - started:.0f} s", flush=True)
 
     net = PatchSeg()
