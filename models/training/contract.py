@@ -72,15 +72,15 @@ def read_planes(directory, limit=0):
 def load_raw(path):
     """A greyscale radiograph (16-bit, or 8-bit scaled to 16) as uint16 [H, W]; ValueError for colour images."""
     with Image.open(path) as image:
+        mode = image.mode
         array = np.array(image)
-        if array.ndim != 2:
-            raise ValueError(f"not a greyscale image (mode {image.mode})")
-    if array.dtype != np.uint16:
-        array = array.astype(np.int64)
-        if array.max() <= 255:
-            array = array * 257
-        array = np.clip(array, 0, 65535).astype(np.uint16)
-    return array
+    if array.ndim != 2:
+        raise ValueError(f"not a greyscale image (mode {mode})")
+    # Widened by the file's bit depth, as the gateway does (255 -> 65535), never by its values: a 16-bit scan of
+    # something nearly opaque can hold nothing above 255 and must stay as it is.
+    if mode == "L":
+        return array.astype(np.uint16) * 257
+    return np.clip(array.astype(np.int64), 0, 65535).astype(np.uint16)
 
 
 def reduce(raw, d=DOWNSAMPLE):

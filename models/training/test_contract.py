@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Unit tests of contract.py (numpy and PIL only; CI runs them through TrainingScriptTests in Detection.Tests).
+"""Unit tests of contract.py (numpy and PIL only; CI runs them through TrainingContractTests in Detection.Tests).
 
 Run: cd models/training && /usr/bin/python3 -m unittest -v test_contract
 """
 import contextlib
 import io
 import os
+import re
 import tempfile
 import unittest
 
@@ -43,10 +44,10 @@ class ContractTests(unittest.TestCase):
         self.assertEqual(names, ["a.tif", "b.png", "c.TIFF"])
 
     def test_list_radiographs_names_a_missing_or_empty_directory(self):
-        with self.assertRaisesRegex(ValueError, f"^{self.dir}: no radiographs"):
+        with self.assertRaisesRegex(ValueError, f"^{re.escape(self.dir)}: no radiographs"):
             contract.list_radiographs(self.dir)
         missing = os.path.join(self.dir, "nope")
-        with self.assertRaisesRegex(ValueError, f"^{missing}: not a directory"):
+        with self.assertRaisesRegex(ValueError, f"^{re.escape(missing)}: not a directory"):
             contract.list_radiographs(missing)
 
     def test_png_tiff_and_8_bit_png_read_alike(self):
@@ -61,6 +62,14 @@ class ContractTests(unittest.TestCase):
         self.assertEqual(len(planes), 3)
         np.testing.assert_array_equal(planes[0], planes[1])
         np.testing.assert_array_equal(planes[0], planes[2])
+
+    def test_a_dark_16_bit_scan_is_not_taken_for_an_8_bit_one(self):
+        dark = np.random.default_rng(2).integers(40, 256, size=(8, 8)).astype(np.uint16)  # nearly opaque everywhere
+        self.write("dark.png", dark)
+        self.write("dark.tif", dark)
+
+        np.testing.assert_array_equal(contract.load_raw(os.path.join(self.dir, "dark.png")), dark)
+        np.testing.assert_array_equal(contract.load_raw(os.path.join(self.dir, "dark.tif")), dark)
 
     def test_read_planes_names_and_skips_unreadable_files(self):
         self.write("a.png", self.scan())
