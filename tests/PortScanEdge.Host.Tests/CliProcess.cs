@@ -17,10 +17,8 @@ internal sealed partial class CliProcess : IDisposable
 
     private CliProcess(Process process) => _process = process;
 
-    public static string RepositoryRoot { get; } = FindRoot();
-
     public static string ExecutablePath { get; } = Path.Combine(
-        RepositoryRoot, "src", "PortScanEdge.Host", "bin",
+        RepositoryPaths.Root, "src", "PortScanEdge.Host", "bin",
         typeof(CliProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration,
         "net10.0", "portscan-edge.dll");
 
@@ -58,7 +56,7 @@ internal sealed partial class CliProcess : IDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? RepositoryRoot,
+            WorkingDirectory = workingDirectory ?? RepositoryPaths.Root,
         };
         info.ArgumentList.Add("--default-signal=INT");
         info.ArgumentList.Add("dotnet");
@@ -169,16 +167,6 @@ internal sealed partial class CliProcess : IDisposable
         }
     }
 
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PortScanEdge.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("PortScanEdge.sln not found");
-    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

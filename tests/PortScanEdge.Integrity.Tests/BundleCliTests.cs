@@ -78,13 +78,7 @@ public class BundleCliTests
 
     private static string WriteConfig(TempDir dir)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "PortScanEdge.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var demo = File.ReadAllText(Path.Combine(root!.FullName, "deploy/config/demo.yaml"));
+        var demo = File.ReadAllText(RepositoryPaths.Of("deploy/config/demo.yaml"));
         var path = dir.File("site.yaml");
         File.WriteAllText(path, demo.Replace("data_dir: /tmp/portscan-edge-demo", "data_dir: " + dir.File("data"), StringComparison.Ordinal));
         return path;

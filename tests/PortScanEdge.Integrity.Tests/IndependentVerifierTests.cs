@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace PortScanEdge.Integrity.Tests;
@@ -31,13 +30,7 @@ public class IndependentVerifierTests
 
     private static string ExtractScript()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "PortScanEdge.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var doc = File.ReadAllText(Path.Combine(root!.FullName, "docs/review-bundle.md"));
+        var doc = File.ReadAllText(RepositoryPaths.Of("docs/review-bundle.md"));
         var start = doc.IndexOf("<!-- independent-verifier:begin -->", StringComparison.Ordinal);
         var end = doc.IndexOf("<!-- independent-verifier:end -->", StringComparison.Ordinal);
         var block = doc[start..end];
@@ -45,22 +38,12 @@ public class IndependentVerifierTests
         return code[..code.LastIndexOf("```", StringComparison.Ordinal)];
     }
 
-    private static string? Which(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
-
     private static async Task<(int Code, string Output)> RunAsync(string program, params string[] args)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await ShellProcess.RunAsync(program, args, TimeSpan.FromSeconds(60));
+        return (code, stdout + stderr);
     }
+
+    private static string? Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 }

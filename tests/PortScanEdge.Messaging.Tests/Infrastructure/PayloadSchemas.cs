@@ -66,19 +66,3 @@ internal static class PayloadSchemas
         return schemas;
     }
 }
-
-internal static class RepositoryPaths
-{
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PortScanEdge.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("PortScanEdge.sln not found above " + AppContext.BaseDirectory);
-    }
-}

@@ -1,6 +1,6 @@
-namespace PortScanEdge.Core.Tests;
+namespace PortScanEdge.Tests;
 
-/// <summary>Finds files of the repository from the test's output directory.</summary>
+/// <summary>Finds files of the repository from the test's output directory. One copy, linked into every test project that needs it.</summary>
 internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();

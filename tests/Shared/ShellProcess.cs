@@ -1,17 +1,21 @@
 using System.Diagnostics;
 
-namespace PortScanEdge.Host.Tests.Operations;
+namespace PortScanEdge.Tests;
 
-/// <summary>Runs an external program (systemd-analyze, bash) to completion and returns its exit code and output.</summary>
+/// <summary>
+/// Runs an external program (systemd-analyze, bash, python3) to completion and returns its exit code and output. One
+/// copy, linked into every test project that needs it.
+/// </summary>
 internal static class ShellProcess
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var argument in arguments)
         {
