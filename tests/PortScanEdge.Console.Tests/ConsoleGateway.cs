@@ -42,7 +42,7 @@ public sealed class ConsoleGateway : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
+    public static string ScreenshotDirectory { get; } = RepositoryPaths.Of("artifacts/screenshots");
 
     public async Task InitializeAsync()
     {

@@ -37,7 +37,7 @@ public sealed class AnalyzeAndBenchCommandTests : IDisposable
         var heatmaps = Path.Combine(directory, "heat");
         // The committed local-contrast test model, named explicitly: the default is now the shipped trained model,
         // whose verdicts on these hand-made scans are not what this plumbing test is about.
-        var testModel = Path.Combine(RepositoryPaths.Root, "models", "test", "portscan-test-localcontrast.onnx");
+        var testModel = RepositoryPaths.Of("models/test/portscan-test-localcontrast.onnx");
         var (exit, stdout, stderr) = await CliProcess.RunAsync("analyze", "--model", testModel, "--heatmap-dir", heatmaps, clean, anomalous);
         Assert.True(exit == 0, stderr);
         var lines = JsonLines(stdout);

@@ -167,7 +167,6 @@ internal sealed partial class CliProcess : IDisposable
         }
     }
 
-
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

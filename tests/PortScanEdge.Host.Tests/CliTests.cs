@@ -123,7 +123,7 @@ public partial class CliTests
         var (exitCode, stdout, _) = await CliProcess.RunAsync("schema");
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy/config/portscan-edge.schema.json")), stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal(await File.ReadAllTextAsync(RepositoryPaths.Of("deploy/config/portscan-edge.schema.json")), stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"^portscan-edge \d+\.\d+\.\d+ \(commit [0-9a-f]{7,12}\)$")]

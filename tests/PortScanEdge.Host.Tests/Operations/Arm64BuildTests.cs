@@ -15,7 +15,7 @@ public sealed class Arm64BuildTests : IDisposable
     [Fact]
     public async Task Arm64Publish_UnderQemu_AnalysesRadiographsLikeTheX64Build()
     {
-        var scripts = Path.Combine(RepositoryPaths.Root, "deploy", "scripts");
+        var scripts = RepositoryPaths.Of("deploy/scripts");
 
         var (publishExit, publishOut, publishErr) = await ShellProcess.RunAsync(
             "bash", [Path.Combine(scripts, "publish.sh"), "--rid", "linux-arm64", "--out", _out], TimeSpan.FromMinutes(20));

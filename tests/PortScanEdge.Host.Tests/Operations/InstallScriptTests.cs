@@ -16,7 +16,7 @@ public sealed class InstallScriptTests : IDisposable
     [Fact]
     public async Task InvalidConfig_Install_RefusesToEnableAndExits2()
     {
-        var config = WriteConfig(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "deploy/config/demo.yaml"))
+        var config = WriteConfig(File.ReadAllText(RepositoryPaths.Of("deploy/config/demo.yaml"))
             .Replace("site_id: demo-port", "site_id: \"Bad Site!\"", StringComparison.Ordinal)
             + "\nno_such_section: 1\n");
 
@@ -34,7 +34,7 @@ public sealed class InstallScriptTests : IDisposable
     [Fact]
     public async Task ValidConfig_Install_CreatesUserDirectoriesAndEnablesUnit()
     {
-        var config = WriteConfig(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "deploy/config/demo.yaml")));
+        var config = WriteConfig(File.ReadAllText(RepositoryPaths.Of("deploy/config/demo.yaml")));
 
         var (exitCode, stdout, stderr) = await InstallAsync(config);
 
@@ -76,7 +76,7 @@ public sealed class InstallScriptTests : IDisposable
 
         return await ShellProcess.RunAsync(
             "bash",
-            [Path.Combine(RepositoryPaths.Root, "deploy/scripts/install.sh"), "--bin", bin, "--config", config, "--root", Root],
+            [RepositoryPaths.Of("deploy/scripts/install.sh"), "--bin", bin, "--config", config, "--root", Root],
             TimeSpan.FromMinutes(2));
     }
 

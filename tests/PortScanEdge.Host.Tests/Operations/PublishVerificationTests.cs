@@ -56,7 +56,7 @@ public sealed class PublishVerificationTests : IDisposable
     private Task<(int ExitCode, string Stdout, string Stderr)> VerifyAsync() =>
         ShellProcess.RunAsync(
             "bash",
-            [Path.Combine(RepositoryPaths.Root, "deploy/scripts/publish.sh"), "--rid", "linux-arm64", "--out", _out, "--verify-only"],
+            [RepositoryPaths.Of("deploy/scripts/publish.sh"), "--rid", "linux-arm64", "--out", _out, "--verify-only"],
             TimeSpan.FromMinutes(1));
 
     public void Dispose() => Directory.Delete(_out, recursive: true);

@@ -6,7 +6,7 @@ public sealed class SystemdUnitTests : IDisposable
     private const string InstalledExecutable = "/opt/portscan-edge/portscan-edge";
     private readonly string _directory = Directory.CreateTempSubdirectory("portscan-unit-").FullName;
 
-    private static string UnitText => File.ReadAllText(Path.Combine(RepositoryPaths.Root, "deploy/systemd/portscan-edge.service"));
+    private static string UnitText => File.ReadAllText(RepositoryPaths.Of("deploy/systemd/portscan-edge.service"));
 
     [Fact]
     public async Task ShippedUnit_SystemdAnalyzeVerify_ReportsNothing()
