@@ -130,11 +130,14 @@ internal sealed partial class CliProcess : IDisposable
 
     public void Signal(int signal)
     {
-        if (Kill(_process.Id, signal) != 0)
+        if (!TrySignal(signal))
         {
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
+
+    /// <summary>Sends a signal; false when it could not be sent (the process has already exited).</summary>
+    public bool TrySignal(int signal) => Kill(_process.Id, signal) == 0;
 
     public void Dispose()
     {

@@ -43,6 +43,36 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_SignalsThroughoutStart_StopGracefully()
+    {
+        // An impatient operator or a supervisor repeating SIGTERM: some signal is bound to land while a listener
+        // is binding, and others after the stop. The inner web applications once took a signal themselves,
+        // cancelled their own start and failed the gateway's ("Hosting failed to start", a background service
+        // "failed") instead of the graceful stop GatewayLifetime holds for it; and a signal after the host was
+        // disposed killed the process that had just stopped cleanly (exit 143).
+        using var config = TempConfig.IsolatedDemo();
+        using var gateway = CliProcess.Start(["run", "--config", config.Path]);
+        await gateway.WaitForOutputAsync("starting: site demo-port", StartTimeout);
+
+        // Every 5 ms until the process has gone, on a thread of its own so that the signals keep coming while the
+        // thread pool is busy.
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            var deadline = DateTime.UtcNow + StartTimeout;
+            while (DateTime.UtcNow < deadline && gateway.TrySignal(SigTerm))
+            {
+                Thread.Sleep(5);
+            }
+
+            gone.SetResult();
+        }).Start();
+        await gone.Task;
+
+        AssertStoppedGracefully(gateway, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task Run_JsonLogFormat_WritesOneJsonObjectPerLine()
     {
         using var config = TempConfig.IsolatedDemo();

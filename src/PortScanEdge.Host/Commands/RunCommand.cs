@@ -54,9 +54,11 @@ internal static class RunCommand
             try
             {
                 // The host's lifetime handles SIGTERM and Ctrl+C (GatewayLifetime): a stop requested while starting
-                // waits for the start to finish; then the ordinary graceful stop runs.
+                // waits for the start to finish; then the ordinary graceful stop runs. Signals repeated after it are
+                // held while the process exits (ExitingSignals).
                 await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
                 await host.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+                ExitingSignals.Hold();
             }
             catch (OptionsValidationException ex)
             {

@@ -48,14 +48,26 @@ internal sealed class GatewayLifetime(
         _registrations.Clear();
     }
 
-    /// <summary>Requests a graceful stop: at once when started, else as soon as the start has finished.</summary>
+    /// <summary>
+    /// Requests a graceful stop: at once when started, else as soon as the start has finished. A stop held while
+    /// starting is logged once, however often the signal is repeated.
+    /// </summary>
     internal void RequestStop(string reason)
     {
-        if (Mark(started: false))
+        bool started;
+        bool repeated;
+        lock (_gate)
+        {
+            started = _started;
+            repeated = _stopRequested;
+            _stopRequested = true;
+        }
+
+        if (started)
         {
             application.StopApplication();
         }
-        else
+        else if (!repeated)
         {
             Log.StopWhileStarting(logger, reason);
         }
@@ -76,27 +88,16 @@ internal sealed class GatewayLifetime(
     private void OnStarted()
     {
         Notify("READY=1");
-        if (Mark(started: true))
-        {
-            application.StopApplication();
-        }
-    }
-
-    /// <summary>Records that the host has started, or that a stop was requested; true once both hold.</summary>
-    private bool Mark(bool started)
-    {
+        bool stopRequested;
         lock (_gate)
         {
-            if (started)
-            {
-                _started = true;
-            }
-            else
-            {
-                _stopRequested = true;
-            }
+            _started = true;
+            stopRequested = _stopRequested;
+        }
 
-            return _started && _stopRequested;
+        if (stopRequested)
+        {
+            application.StopApplication();
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Host.Hosting;
 
 namespace PortScanEdge.Host.Observability;
 
@@ -37,8 +38,7 @@ internal sealed class ObservabilityServer(
             return;
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
+        var builder = InnerWebHost.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(config.Bind), config.Port));
         builder.Services.AddSingleton(exporter);
         builder.Services.AddSingleton(health);

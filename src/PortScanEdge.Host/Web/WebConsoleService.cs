@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Devices.Health;
+using PortScanEdge.Host.Hosting;
 using PortScanEdge.Host.Lanes;
 
 namespace PortScanEdge.Host.Web;
@@ -93,13 +94,8 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var web = _options.Web;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = _options.ConfigDirectory });
-        builder.Logging.ClearProviders();
+        var builder = InnerWebHost.CreateBuilder(new WebApplicationOptions { ContentRootPath = _options.ConfigDirectory });
         builder.Services.AddSingleton(_loggers);
-
-        // The gateway's host owns the process signals (SIGTERM, systemd); the console's inner host must not
-        // register its own handlers, or it would take the signal and stop only itself.
-        builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -216,14 +212,6 @@ internal sealed partial class WebConsoleService : IHostedService, IAsyncDisposab
         catch (OperationCanceledException)
         {
         }
-    }
-
-    /// <summary>A lifetime that waits for nothing and handles no signals: the outer host stops the console.</summary>
-    private sealed class InnerHostLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Operator console listening on {Urls} ({Scheme})")]
