@@ -45,7 +45,7 @@ internal sealed class TempConfig : IDisposable
 
     private static string WriteDemo(Func<string, string> edit, string demoFile)
     {
-        var demo = File.ReadAllText(System.IO.Path.Combine(RepositoryPaths.Root, "deploy/config", demoFile));
+        var demo = File.ReadAllText(RepositoryPaths.Of("deploy/config/" + demoFile));
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"portscan-test-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, edit(demo));
         return path;

@@ -1,30 +1,13 @@
-using System.Diagnostics;
+using PortScanEdge.Tests;
 
 namespace PortScanEdge.Integrity.Tests;
 
 /// <summary>Runs the real <c>portscan-edge</c> executable (copied beside the tests by the project reference).</summary>
 internal static class Cli
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "portscan-edge.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
+    /// <summary>Not under the test runner's systemd notification socket, if any: the CLI would report to it.</summary>
+    private static readonly Dictionary<string, string?> Environment = new() { ["NOTIFY_SOCKET"] = null };
 
-        info.Environment.Remove("NOTIFY_SOCKET");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        ShellProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "portscan-edge.dll"), .. args], TimeSpan.FromSeconds(60), Environment);
 }

@@ -48,19 +48,14 @@ public sealed class EmbeddedBrokerAndDocsTests
     [Fact]
     public async Task AsyncApiDocument_ValidatesWithAsyncApiCli()
     {
-        var info = new ProcessStartInfo("npx") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
-        foreach (var arg in new[] { "-y", "@asyncapi/cli@6.2.0", "validate", "docs/asyncapi.yaml" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["ASYNCAPI_METRICS"] = "false";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(process.ExitCode == 0, $"asyncapi validate failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-        Assert.Contains("is valid", await stdout + await stderr, StringComparison.Ordinal);
+        var (exitCode, stdout, stderr) = await ShellProcess.RunAsync(
+            "npx",
+            ["-y", "@asyncapi/cli@6.2.0", "validate", "docs/asyncapi.yaml"],
+            TimeSpan.FromMinutes(5),
+            new Dictionary<string, string?> { ["ASYNCAPI_METRICS"] = "false" },
+            RepositoryPaths.Root);
+        Assert.True(exitCode == 0, $"asyncapi validate failed ({exitCode}):\n{stdout}\n{stderr}");
+        Assert.Contains("is valid", stdout + stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class SecurityAndBridgeTests
     [Fact]
     public async Task MutualTls_GatewayWithCertificate_PublishesAndMosquittoSubWithCertificateReads()
     {
-        var certificates = TestCertificates.Create("gw-test", "control-room");
+        var certificates = await TestCertificates.CreateAsync("gw-test", "control-room");
         using var broker = StartTlsBroker(certificates);
         using var sub = await MosquittoSub.StartAsync(broker.Port, "portscan/#",
             "-h", "localhost", "--cafile", certificates.Ca, "--cert", certificates.Cert("control-room"), "--key", certificates.Key("control-room"));
@@ -46,7 +46,7 @@ public sealed class SecurityAndBridgeTests
     [Fact]
     public async Task MutualTls_ClientWithoutCertificate_IsRefused()
     {
-        var certificates = TestCertificates.Create();
+        var certificates = await TestCertificates.CreateAsync();
         using var broker = StartTlsBroker(certificates);
         var options = TestGateway.CreateOptions([$"mqtts://localhost:{broker.Port}"]);
         options.Mqtt.Tls.CaFile = certificates.Ca;
@@ -72,7 +72,7 @@ public sealed class SecurityAndBridgeTests
     [InlineData(false, true)]
     public async Task HostnameValidation_CertificateForLocalhost_ReachedAs127001(bool validate, bool connects)
     {
-        var certificates = TestCertificates.Create("gw-test");
+        var certificates = await TestCertificates.CreateAsync("gw-test");
         using var broker = StartTlsBroker(certificates);
         var options = TestGateway.CreateOptions([$"mqtts://127.0.0.1:{broker.Port}"]);
         options.Mqtt.Tls.CaFile = certificates.Ca;

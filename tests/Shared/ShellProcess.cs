@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace PortScanEdge.Tests;
 
 /// <summary>
-/// Runs an external program (systemd-analyze, bash, python3) to completion and returns its exit code and output. One
-/// copy, linked into every test project that needs it.
+/// Runs an external program (systemd-analyze, bash, python3, openssl, npx, our own CLI) to completion and returns its
+/// exit code and output; past the timeout the program and its children are killed. One copy, linked into every test
+/// project that needs it.
 /// </summary>
 internal static class ShellProcess
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -26,7 +27,15 @@ internal static class ShellProcess
         {
             foreach (var (key, value) in environment)
             {
-                start.Environment[key] = value;
+                // A null value unsets the variable the test process would otherwise pass on.
+                if (value is null)
+                {
+                    start.Environment.Remove(key);
+                }
+                else
+                {
+                    start.Environment[key] = value;
+                }
             }
         }
 

@@ -8,7 +8,7 @@ internal static class PayloadSchemas
 {
     private static readonly Lazy<Dictionary<string, JsonSchema>> Schemas = new(Load);
 
-    public static string Directory => Path.Combine(RepositoryPaths.Root, "docs", "schemas");
+    public static string Directory => RepositoryPaths.Of("docs/schemas");
 
     /// <summary>The schema file name for a topic published by a gateway; null for topics that are not the gateway's.</summary>
     public static string? SchemaFor(string topic)

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using PortScanEdge.Tests;
 
 namespace PortScanEdge.Messaging.Tests.Infrastructure;
 
@@ -19,15 +19,15 @@ internal sealed class TestCertificates
 
     public string Key(string name) => Path.Combine(Directory, name + ".key");
 
-    public static TestCertificates Create(params string[] clients)
+    public static async Task<TestCertificates> CreateAsync(params string[] clients)
     {
         var directory = TempDirectory.Create("tls");
         var certificates = new TestCertificates(directory);
-        OpenSsl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=PortScanEdge Test CA");
-        Issue(directory, "server", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        await OpenSslAsync(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=PortScanEdge Test CA");
+        await IssueAsync(directory, "server", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
         foreach (var client in clients)
         {
-            Issue(directory, client, "/CN=" + client, "extendedKeyUsage=clientAuth\n");
+            await IssueAsync(directory, client, "/CN=" + client, "extendedKeyUsage=clientAuth\n");
         }
 
         // Test keys only: readable by the broker even when it drops root privileges.
@@ -39,28 +39,19 @@ internal sealed class TestCertificates
         return certificates;
     }
 
-    private static void Issue(string directory, string name, string subject, string extensions)
+    private static async Task IssueAsync(string directory, string name, string subject, string extensions)
     {
-        File.WriteAllText(Path.Combine(directory, name + ".ext"), extensions);
-        OpenSsl(directory, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject);
-        OpenSsl(directory, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext");
+        await File.WriteAllTextAsync(Path.Combine(directory, name + ".ext"), extensions);
+        await OpenSslAsync(directory, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", subject);
+        await OpenSslAsync(directory, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext");
     }
 
-    private static void OpenSsl(string directory, params string[] args)
+    private static async Task OpenSslAsync(string directory, params string[] args)
     {
-        var info = new ProcessStartInfo("openssl") { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
+        var (exitCode, _, stderr) = await ShellProcess.RunAsync("openssl", args, TimeSpan.FromMinutes(1), workingDirectory: directory);
+        if (exitCode != 0)
         {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"openssl {string.Join(' ', args)} failed: {error}");
+            throw new InvalidOperationException($"openssl {string.Join(' ', args)} failed: {stderr}");
         }
     }
 }
