@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using PortScanEdge.Core.Configuration;
 using PortScanEdge.Core.Networking;
