@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace PortScanEdge.Host.Hosting;
 
 /// <summary>
-/// Once the gateway has stopped, SIGTERM, SIGINT and SIGQUIT are ignored until the process has exited.
+/// Once the gateway has stopped, its stop signals (SIGTERM, SIGINT, SIGQUIT) are ignored until the process has exited.
 /// <see cref="GatewayLifetime"/>'s handlers go with the host; a signal repeated after that (a second Ctrl+C, a
 /// supervisor retrying) would find no handler and kill a process that had already stopped cleanly, turning exit
 /// code 0 into death by signal. Held only after the stop, so a signal before the gateway's lifetime exists still
@@ -18,8 +18,7 @@ internal static class ExitingSignals
     {
         lock (Gate)
         {
-            _held ??= [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT }
-                .Select(signal => PosixSignalRegistration.Create(signal, context => context.Cancel = true))];
+            _held ??= [.. GatewayLifetime.StopSignals.Select(signal => PosixSignalRegistration.Create(signal, context => context.Cancel = true))];
         }
     }
 }

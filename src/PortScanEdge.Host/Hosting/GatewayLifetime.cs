@@ -19,6 +19,9 @@ internal sealed class GatewayLifetime(
     ISystemdNotifier systemd,
     ILogger<GatewayLifetime> logger) : IHostLifetime, IDisposable
 {
+    /// <summary>The signals that stop the gateway gracefully (and that <see cref="ExitingSignals"/> holds after the stop).</summary>
+    internal static readonly PosixSignal[] StopSignals = [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT];
+
     private readonly Lock _gate = new();
     private readonly List<IDisposable> _registrations = [];
     private bool _started;
@@ -28,7 +31,7 @@ internal sealed class GatewayLifetime(
     {
         _registrations.Add(application.ApplicationStarted.Register(OnStarted));
         _registrations.Add(application.ApplicationStopping.Register(() => Notify("STOPPING=1")));
-        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+        foreach (var signal in StopSignals)
         {
             _registrations.Add(PosixSignalRegistration.Create(signal, OnSignal));
         }
