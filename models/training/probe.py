@@ -13,6 +13,7 @@ import argparse
 import csv
 import json
 import os
+import sys
 
 import numpy as np
 import torch
@@ -24,7 +25,10 @@ from network import PatchSeg
 def normal_files(directory):
     labels = os.path.join(directory, "labels.csv")
     if not os.path.exists(labels):
-        return contract.list_radiographs(directory)
+        try:
+            return contract.list_radiographs(directory)
+        except ValueError as error:
+            raise SystemExit(f"probe.py: {error}")
     with open(labels, newline="") as handle:
         return [os.path.join(directory, row["file"]) for row in csv.DictReader(handle) if row["label"] == "0"]
 
@@ -49,7 +53,11 @@ def main():
     margin = max(int(half) + 4, 7)  # room for the square and the 13 x 13 neighbourhood
     found, rows, busy = [], [], []
     for path in normal_files(args.dataset)[:args.images]:
-        _, _, tile = next(contract.tiles(contract.reduce(contract.load_raw(path))))
+        try:
+            _, _, tile = next(contract.tiles(contract.reduce(contract.load_raw(path))))
+        except (OSError, ValueError) as error:
+            print(f"skipped {path}: {error}", file=sys.stderr, flush=True)
+            continue
         mu = tile.astype(np.float64) * contract.LOG_SCALE
         intensity = np.exp(-mu) * contract.SCALE
         inner = mu[margin:-margin, margin:-margin]
