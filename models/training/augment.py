@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from contract import DARK, DOWNSAMPLE, LOG_SCALE, SCALE
+from contract import DARK, DOWNSAMPLE, LOG_SCALE, counts, log_attenuation
 
 
 def smooth_noise(rng, h, w, cell):
@@ -128,9 +128,9 @@ def add_anomalies(rng, tile, count):
         amplitude = math.exp(rng.uniform(math.log(0.05), math.log(10.0)))
         texture = 1 + rng.uniform(0, 0.4) * smooth_noise(rng, h, w, rng.uniform(2, 8))
         delta += amplitude * shape * texture
-    intensity = np.exp(-tile.astype(np.float64) * LOG_SCALE) * SCALE
+    intensity = counts(tile)
     changed = np.maximum(intensity - DARK, 0) * np.exp(-delta) + DARK
-    clean = np.clip(-np.log(np.maximum(changed, 1.0) / SCALE) / LOG_SCALE, 0, 1).astype(np.float32)
+    clean = log_attenuation(changed).astype(np.float32)
     target = ((clean - tile) > TARGET_MIN).astype(np.float32)
     # Fewer counts mean more relative quantum noise: add the missing variance (detector variance 4*I + 36
     # counts^2 per raw pixel, averaged over the DOWNSAMPLE x DOWNSAMPLE block), so added material has the noise

@@ -23,9 +23,18 @@ OVERLAP = 32
 DARK = 40.0
 
 
+def log_attenuation(counts):
+    """The contract's transform of (possibly fractional) counts: clamp(-ln(max(counts,1)/scale) / ln(scale), 0, 1)."""
+    return np.clip(-np.log(np.maximum(counts, 1.0) / SCALE) / LOG_SCALE, 0.0, 1.0)
+
+
+def counts(values):
+    """The inverse of log_attenuation (for values inside 0..1): the counts a transformed pixel stands for."""
+    return np.exp(-values.astype(np.float64) * LOG_SCALE) * SCALE
+
+
 def _lut():
-    raw = np.arange(65536, dtype=np.float64)
-    return np.clip(-np.log(np.maximum(raw, 1.0) / SCALE) / LOG_SCALE, 0.0, 1.0).astype(np.float32)
+    return log_attenuation(np.arange(65536, dtype=np.float64)).astype(np.float32)
 
 
 LUT = _lut()

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 import contract
-from network import PatchSeg
+import score
 
 
 def normal_files(directory):
@@ -45,9 +45,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    net = PatchSeg()
-    net.load_state_dict(torch.load(args.checkpoint, map_location="cpu")["state"])
-    net.eval()
+    net = score.load_module(args.checkpoint).net  # the network's logits, not the exported head's map
     rng = np.random.default_rng(args.seed)
     half = args.size / 2
     margin = max(int(half) + 4, 7)  # room for the square and the 13 x 13 neighbourhood
@@ -59,7 +57,7 @@ def main():
             print(f"skipped {path}: {error}", file=sys.stderr, flush=True)
             continue
         mu = tile.astype(np.float64) * contract.LOG_SCALE
-        intensity = np.exp(-mu) * contract.SCALE
+        intensity = contract.counts(tile)
         inner = mu[margin:-margin, margin:-margin]
         candidates = np.argwhere((inner > 0.2) & (inner < 3)) + margin
         if len(candidates) == 0:
@@ -69,9 +67,9 @@ def main():
             cy, cx = candidates[rng.integers(len(candidates))] + rng.uniform(0, 1, 2)
             cover = np.clip(half + 0.5 - np.abs(xx - cx), 0, 1) * np.clip(half + 0.5 - np.abs(yy - cy), 0, 1)
             changed = np.maximum(intensity - contract.DARK, 0) * (1 - cover + cover * np.exp(-args.delta_mu_t)) + contract.DARK
-            probed = np.clip(-np.log(np.maximum(changed, 1.0) / contract.SCALE) / contract.LOG_SCALE, 0, 1)
+            probed = contract.log_attenuation(changed).astype(np.float32)
             with torch.no_grad():
-                logits = net(torch.from_numpy(probed.astype(np.float32))[None, None])[0, 0].numpy()
+                logits = net(torch.from_numpy(probed)[None, None])[0, 0].numpy()
             scale = tile.shape[0] // logits.shape[0]
             y, x = int(cy) // scale, int(cx) // scale
             found.append(logits[max(0, y - 1):y + 2, max(0, x - 1):x + 2].max() > 0)
