@@ -108,6 +108,22 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_ModelThatCannotRun_ExitsOneNamingWhyAndStopsWhatStarted()
+    {
+        // Valid config, but the model is a two-band model's band network, refused when named on its own: the start
+        // fails at the detector, after the broker and the console are up; they are stopped and the reason is the
+        // last line.
+        var band = RepositoryPaths.Of("models/portscan-xray-twoband-band.onnx");
+        using var config = TempConfig.IsolatedDemo(text => text.Replace("detection:\n", $"detection:\n  model: {band}\n", StringComparison.Ordinal));
+        var (exit, stdout, stderr) = await CliProcess.RunAsync("run", "--config", config.Path);
+
+        Assert.True(exit == 1, $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("the gateway could not start: model 'portscan-xray-twoband-band.onnx' is the band network of a two-band model", stderr, StringComparison.Ordinal);
+        Assert.Contains("Gateway stopped", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("lane(s) running", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_UnsetSecret_RefusesToStart()
     {
         using var file = TempConfig.FromDemo(text => text.Replace(

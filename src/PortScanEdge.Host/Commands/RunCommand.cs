@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortScanEdge.Core.Configuration;
+using PortScanEdge.Detection.Inference;
 using PortScanEdge.Host.Hosting;
 
 namespace PortScanEdge.Host.Commands;
@@ -29,7 +30,8 @@ internal static class RunCommand
         };
         var command = new Command(
             Name,
-            "Run the gateway: load and validate the config (exit 2 on any problem, nothing started), start the lane services, " +
+            "Run the gateway: load and validate the config (exit 2 on any problem, nothing started), start the lane services " +
+            "(exit 1 with the reason when the start fails, e.g. a model that breaks the contract), " +
             "and stop gracefully within 5 s on SIGTERM or Ctrl+C. Under systemd it reports readiness and feeds the watchdog.\n\n" +
             "Example:\n  portscan-edge run --config deploy/config/demo.yaml")
         {
@@ -68,6 +70,14 @@ internal static class RunCommand
                 }
 
                 return ExitCodes.UsageOrConfig;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ModelContractException)
+            {
+                // A start that failed (no model, a model that breaks the contract, a device or directory that
+                // cannot be opened): what had started is stopped, and the reason is the last line.
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"portscan-edge: the gateway could not start: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
             }
 
             return ExitCodes.Success;

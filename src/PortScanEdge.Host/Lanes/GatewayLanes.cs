@@ -42,99 +42,35 @@ public sealed partial class GatewayLanes(
     public const int DetectorQueueCapacity = 4;
 
     private readonly ILogger _logger = loggers.CreateLogger<GatewayLanes>();
+    private readonly Stack<IAsyncDisposable> _disposables = new();
+    private readonly List<Task> _tasks = [];
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>
+    /// Starts every lane (devices, detector, lane runtimes, simulation) before the host counts the gateway as
+    /// started, so a stop requested during the start (<c>GatewayLifetime</c> holds it until then) finds the lanes
+    /// running and stops them gracefully; a start that fails releases what it had started and fails the host's.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StartLanesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopLanesAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var config = options.Value;
-        var dataDirectory = config.ResolvePath(config.Gateway.DataDir);
-        Directory.CreateDirectory(dataDirectory);
-        var disposables = new Stack<IAsyncDisposable>();
-        var tasks = new List<Task>();
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
-            var hotlist = new HotlistSource(
-                config.LaneControl.HotlistFile.Length > 0 ? config.ResolvePath(config.LaneControl.HotlistFile) : null,
-                time,
-                loggers.CreateLogger<HotlistSource>());
-            hotlist.Refresh();
-            tasks.Add(hotlist.WatchAsync(stopping.Token));
-
-            var modelPath = config.Detection.Model.Length > 0 ? config.ResolvePath(config.Detection.Model) : ModelLocator.FindDefault();
-            if (modelPath is null)
-            {
-                throw new InvalidOperationException($"no model: detection.model is empty and neither {ModelLocator.ShippedModel} nor {ModelLocator.TestModel} was found");
-            }
-
-            var detector = RadiographDetector.Create(modelPath, config.Detection, loggers.CreateLogger<RadiographDetector>());
-            var shared = new SharedDetector(detector, DetectorQueueCapacity, config.Detection.MaxConcurrentAnalyses);
-            disposables.Push(new AsyncDisposer(async () =>
-            {
-                await shared.DisposeAsync().ConfigureAwait(false);
-                detector.Dispose();
-            }));
-            var overlayPainter = new OverlayPainter(config.Detection);
-            disposables.Push(new AsyncDisposer(() =>
-            {
-                overlayPainter.Dispose();
-                return ValueTask.CompletedTask;
-            }));
-            LogModel(_logger, detector.Model.Name, detector.Model.Version, detector.Model.Sha256[..12], modelPath);
-            if (audit is not null)
-            {
-                await audit.AppendModelLoadAsync(
-                    new Core.Transactions.ModelIdentity(detector.Model.Name, detector.Model.Version, detector.Model.Sha256), modelPath, cancellationToken: stoppingToken).ConfigureAwait(false);
-            }
-
-
-            SyntheticScanImageSource? images = null;
-            EmulatorSet? emulators = null;
-            if (config.Simulation.Enabled)
-            {
-                var replay = ScanReplayLoader.Load(config);
-                if (replay is not null)
-                {
-                    var replayDirectory = config.ResolvePath(config.Simulation.Images);
-                    LogReplay(_logger, replay.Count, replay.AnomalousCount, replayDirectory);
-                }
-
-                images = new SyntheticScanImageSource(replay);
-                emulators = EmulatorSet.StartFor(config, Path.Combine(dataDirectory, "emulators"), images: images);
-                disposables.Push(emulators);
-                foreach (var endpoint in emulators.Endpoints)
-                {
-                    LogEmulator(_logger, endpoint.Kind, endpoint.DeviceId, endpoint.DevicePath);
-                }
-            }
-
-            var transports = new SerialPortTransportFactory();
-            var laneIndex = 0;
-            foreach (var lane in config.Lanes)
-            {
-                var runtime = StartLane(config, lane, dataDirectory, transports, emulators, images, hotlist, shared, overlayPainter, disposables, tasks, laneIndex++, stopping.Token);
-                registry.Add(runtime);
-                if (commands is not null)
-                {
-                    var registration = commands.Register(new LaneCommandTarget(runtime, hub, shared, time));
-                    disposables.Push(new AsyncDisposer(() =>
-                    {
-                        registration.Dispose();
-                        return ValueTask.CompletedTask;
-                    }));
-                }
-
-                tasks.Add(runtime.RunAsync(stopping.Token));
-            }
-
-            if (config.Simulation.Enabled)
-            {
-                tasks.Add(SimulatedOperatorAsync(config.Simulation.OperatorDecisionDelay, stopping.Token));
-            }
-
-            tasks.Add(SummaryAsync(stopping.Token));
-            registry.MarkReady();
-            LogRunning(_logger, config.Lanes.Count, config.Simulation.Enabled ? " (simulated)" : string.Empty);
             await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -142,27 +78,127 @@ public sealed partial class GatewayLanes(
         }
         finally
         {
-            await stopping.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await Task.WhenAll(tasks).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (Exception ex)
-            {
-                LogStopFailure(_logger, ex);
-            }
-
-            while (disposables.Count > 0)
-            {
-                await disposables.Pop().DisposeAsync().ConfigureAwait(false);
-            }
-
-            registry.Clear();
-            hub.Complete();
+            await StopLanesAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
+    }
+
+    private async Task StartLanesAsync(CancellationToken cancellationToken)
+    {
+        var config = options.Value;
+        var dataDirectory = config.ResolvePath(config.Gateway.DataDir);
+        Directory.CreateDirectory(dataDirectory);
+        var hotlist = new HotlistSource(
+            config.LaneControl.HotlistFile.Length > 0 ? config.ResolvePath(config.LaneControl.HotlistFile) : null,
+            time,
+            loggers.CreateLogger<HotlistSource>());
+        hotlist.Refresh();
+        _tasks.Add(hotlist.WatchAsync(_stopping.Token));
+
+        var modelPath = config.Detection.Model.Length > 0 ? config.ResolvePath(config.Detection.Model) : ModelLocator.FindDefault();
+        if (modelPath is null)
+        {
+            throw new InvalidOperationException($"no model: detection.model is empty and neither {ModelLocator.ShippedModel} nor {ModelLocator.TestModel} was found");
+        }
+
+        var detector = RadiographDetector.Create(modelPath, config.Detection, loggers.CreateLogger<RadiographDetector>());
+        var shared = new SharedDetector(detector, DetectorQueueCapacity, config.Detection.MaxConcurrentAnalyses);
+        _disposables.Push(new AsyncDisposer(async () =>
+        {
+            await shared.DisposeAsync().ConfigureAwait(false);
+            detector.Dispose();
+        }));
+        var overlayPainter = new OverlayPainter(config.Detection);
+        _disposables.Push(new AsyncDisposer(() =>
+        {
+            overlayPainter.Dispose();
+            return ValueTask.CompletedTask;
+        }));
+        LogModel(_logger, detector.Model.Name, detector.Model.Version, detector.Model.Sha256[..12], modelPath);
+        if (audit is not null)
+        {
+            await audit.AppendModelLoadAsync(
+                new Core.Transactions.ModelIdentity(detector.Model.Name, detector.Model.Version, detector.Model.Sha256), modelPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        SyntheticScanImageSource? images = null;
+        EmulatorSet? emulators = null;
+        if (config.Simulation.Enabled)
+        {
+            var replay = ScanReplayLoader.Load(config);
+            if (replay is not null)
+            {
+                var replayDirectory = config.ResolvePath(config.Simulation.Images);
+                LogReplay(_logger, replay.Count, replay.AnomalousCount, replayDirectory);
+            }
+
+            images = new SyntheticScanImageSource(replay);
+            emulators = EmulatorSet.StartFor(config, Path.Combine(dataDirectory, "emulators"), images: images);
+            _disposables.Push(emulators);
+            foreach (var endpoint in emulators.Endpoints)
+            {
+                LogEmulator(_logger, endpoint.Kind, endpoint.DeviceId, endpoint.DevicePath);
+            }
+        }
+
+        var transports = new SerialPortTransportFactory();
+        var laneIndex = 0;
+        foreach (var lane in config.Lanes)
+        {
+            var runtime = StartLane(config, lane, dataDirectory, transports, emulators, images, hotlist, shared, overlayPainter, _disposables, _tasks, laneIndex++, _stopping.Token);
+            registry.Add(runtime);
+            if (commands is not null)
+            {
+                var registration = commands.Register(new LaneCommandTarget(runtime, hub, shared, time));
+                _disposables.Push(new AsyncDisposer(() =>
+                {
+                    registration.Dispose();
+                    return ValueTask.CompletedTask;
+                }));
+            }
+
+            _tasks.Add(runtime.RunAsync(_stopping.Token));
+        }
+
+        if (config.Simulation.Enabled)
+        {
+            _tasks.Add(SimulatedOperatorAsync(config.Simulation.OperatorDecisionDelay, _stopping.Token));
+        }
+
+        _tasks.Add(SummaryAsync(_stopping.Token));
+        registry.MarkReady();
+        LogRunning(_logger, config.Lanes.Count, config.Simulation.Enabled ? " (simulated)" : string.Empty);
+    }
+
+    /// <summary>Stops the lanes' tasks and releases everything the start built, newest first.</summary>
+    private async Task StopLanesAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogStopFailure(_logger, ex);
+        }
+
+        while (_disposables.Count > 0)
+        {
+            await _disposables.Pop().DisposeAsync().ConfigureAwait(false);
+        }
+
+        registry.Clear();
+        hub.Complete();
     }
 
     private LaneRuntime StartLane(
