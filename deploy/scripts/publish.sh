@@ -57,8 +57,16 @@ for rid in "${rids[@]}"; do
     fi
   done
   # The model: the shipped one (models/portscan-xray.onnx, issue 5) when it exists, else the test model.
-  model="$(cd "$dir" && find models -name '*.onnx' 2>/dev/null | sort | head -1)"
+  model=models/portscan-xray.onnx
+  [[ -f "$dir/$model" ]] || model="$(cd "$dir" && find models -name '*.onnx' 2>/dev/null | sort | head -1)"
   if [[ -z "$model" ]]; then echo "publish $rid: MISSING models/*.onnx in $dir" >&2; status=1; fi
+  # A two-band model (models/CONTRACT.md) is useless without its band network, which export.py writes beside it
+  # as NAME-band.onnx.
+  for main in "$dir"/models/*.onnx; do
+    if grep -q 'portscan.band_model' "$main" && [[ ! -f "${main%.onnx}-band.onnx" ]]; then
+      echo "publish $rid: MISSING ${main%.onnx}-band.onnx, the band network of $(basename "$main")" >&2; status=1
+    fi
+  done
   # Stray native libraries for other platforms would mean the RID did not take.
   if find "$dir" -path '*/runtimes/*' -name '*.so' | grep -q .; then
     echo "publish $rid: runtimes/ folder left in the output (not a RID-specific publish)" >&2; status=1

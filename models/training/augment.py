@@ -112,7 +112,7 @@ MATERIAL = 0.04
 TARGET_MIN = 0.02 / (LOG_SCALE)
 
 
-def add_anomalies(rng, tile, count):
+def add_anomalies(rng, tile, count, downsample=DOWNSAMPLE):
     """Returns (tile with material added, target mask of visibly changed pixels)."""
     h, w = tile.shape
     delta = np.zeros((h, w), dtype=np.float32)
@@ -133,11 +133,11 @@ def add_anomalies(rng, tile, count):
     clean = log_attenuation(changed).astype(np.float32)
     target = ((clean - tile) > TARGET_MIN).astype(np.float32)
     # Fewer counts mean more relative quantum noise: add the missing variance (detector variance 4*I + 36
-    # counts^2 per raw pixel, averaged over the DOWNSAMPLE x DOWNSAMPLE block), so added material has the noise
+    # counts^2 per raw pixel, averaged over the downsample x downsample block), so added material has the noise
     # texture it would have.
     def log_variance(counts):
         counts = np.maximum(counts, 1.0)
-        return (4 * counts + 36) / (counts * counts) / (DOWNSAMPLE * DOWNSAMPLE)
+        return (4 * counts + 36) / (counts * counts) / (downsample * downsample)
     extra = np.maximum(log_variance(changed) - log_variance(intensity), 0)
     out = clean + (np.sqrt(extra) / LOG_SCALE * rng.standard_normal(size=(h, w))).astype(np.float32)
     return np.clip(out, 0, 1), target

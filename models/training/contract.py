@@ -4,6 +4,8 @@ Raw 16-bit radiograph -> box average of the *raw* values over downsample x downs
 nearest integer, as the gateway's integer accumulator does) -> log_attenuation transform
 v = clamp(-ln(max(raw,1)/scale) / ln(scale), 0, 1) -> tiles of input_height x input_width placed every
 (tile - overlap) pixels, the last one pulled back to end at the edge; image score = max tile score.
+A two-band model (models/CONTRACT.md) adds a band network at BAND_DOWNSAMPLE for the rows from BAND_FROM of the
+height down; score.py combines the two maps as the gateway does.
 """
 import math
 import os
@@ -14,8 +16,12 @@ from PIL import Image
 
 SCALE = 65535.0
 LOG_SCALE = math.log(SCALE)
-# Radiograph pixels per network pixel along each axis.
+# Radiograph pixels per network pixel along each axis: the main network's. A two-band model's band network
+# (models/CONTRACT.md, "Two-band models") sees the bottom of the scan at BAND_DOWNSAMPLE, in finer detail.
 DOWNSAMPLE = 4
+BAND_DOWNSAMPLE = 2
+# Where the band starts, as a share of the scan height (rows from here down: wheels, chassis, tanks).
+BAND_FROM = 0.8125
 TILE_H = 256
 TILE_W = 512
 OVERLAP = 32
@@ -57,8 +63,8 @@ def list_radiographs(directory):
     return [os.path.join(directory, n) for n in sorted(names)]
 
 
-def read_planes(directory, limit=0):
-    """Yields (file, reduced plane) for the radiographs in directory (the first `limit` when > 0).
+def read_radiographs(directory, limit=0):
+    """Yields (file, raw uint16 [H, W]) for the radiographs in directory (the first `limit` when > 0).
 
     A file that cannot be read is named on stderr and skipped, so one bad scan in a site's export does not end a
     half-hour run; ValueError when the directory holds no radiograph or none of them could be read.
@@ -68,14 +74,20 @@ def read_planes(directory, limit=0):
     read = 0
     for path in files:
         try:
-            plane = reduce(load_raw(path))
+            raw = load_raw(path)
         except (OSError, ValueError) as error:
             print(f"skipped {path}: {error}", file=sys.stderr, flush=True)
             continue
         read += 1
-        yield path, plane
+        yield path, raw
     if read == 0:
         raise ValueError(f"{directory}: none of the {len(files)} radiographs could be read")
+
+
+def read_planes(directory, limit=0, downsample=DOWNSAMPLE):
+    """Yields (file, plane reduced by downsample) for the radiographs in directory, as read_radiographs reads them."""
+    for path, raw in read_radiographs(directory, limit):
+        yield path, reduce(raw, downsample)
 
 
 def load_raw(path):
@@ -106,20 +118,24 @@ def reduce(raw, d=DOWNSAMPLE):
     return LUT[mean.astype(np.int64)]
 
 
-def axis_starts(length, tile, overlap):
-    if length <= tile:
-        return [0]
+def axis_starts(length, tile, overlap, top=0):
+    """Tile starts covering [top, length): every (tile - overlap), the last pulled back to end at the edge; when
+    that span is shorter than a tile, one tile ending at the edge (reaching above top for context, padded only
+    when the whole axis is shorter than a tile)."""
+    if length - top <= tile:
+        return [max(0, length - tile)]
     step = tile - overlap
-    starts = list(range(0, length - tile, step))
+    starts = list(range(top, length - tile, step))
     starts.append(length - tile)
     return sorted(set(starts))
 
 
-def tiles(plane):
-    """Yields (y, x, tile[TILE_H, TILE_W]) covering the plane; pads with air where the plane is smaller."""
+def tiles(plane, top=0):
+    """Yields (y, x, tile[TILE_H, TILE_W]) covering the plane's rows from top down; pads with air where the plane
+    is smaller than a tile."""
     h, w = plane.shape
     pad = LUT[65535]
-    for y in axis_starts(h, TILE_H, OVERLAP):
+    for y in axis_starts(h, TILE_H, OVERLAP, top):
         for x in axis_starts(w, TILE_W, OVERLAP):
             tile = np.full((TILE_H, TILE_W), pad, dtype=np.float32)
             part = plane[y:y + TILE_H, x:x + TILE_W]

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Counts multiply-accumulates of PatchSeg per tile and per scan (conv and 1x1 layers; activations ignored).
+"""Counts multiply-accumulates of PatchSeg per tile and per scan (conv and 1x1 layers; activations ignored), for
+the one-network model and for the two-band model (the main network's tiles over the whole scan plus the band
+network's tiles over the rows from contract.BAND_FROM of the height down: the tiles the gateway runs).
 
 Usage: flops.py [--height H --width W]  (scan size in radiograph pixels; default 2048 x 4096)
 """
@@ -9,6 +11,7 @@ import torch
 from torch import nn
 
 import contract
+import score
 from network import Exported, PatchSeg
 
 
@@ -36,12 +39,21 @@ def main():
     module = Exported(PatchSeg()).eval()
     macs = count_macs(module, (1, 1, contract.TILE_H, contract.TILE_W))
     params = sum(p.numel() for p in module.parameters())
-    rh = (args.height + contract.DOWNSAMPLE - 1) // contract.DOWNSAMPLE
-    rw = (args.width + contract.DOWNSAMPLE - 1) // contract.DOWNSAMPLE
-    tiles = len(contract.axis_starts(rh, contract.TILE_H, contract.OVERLAP)) * len(contract.axis_starts(rw, contract.TILE_W, contract.OVERLAP))
-    print(f"parameters: {params}")
+
+    def tiles(downsample, band):
+        rh, rw = (args.height + downsample - 1) // downsample, (args.width + downsample - 1) // downsample
+        top = 0
+        if band:
+            main_rows = (args.height + contract.DOWNSAMPLE - 1) // contract.DOWNSAMPLE
+            top = score.band_row(main_rows) * (contract.DOWNSAMPLE // downsample)
+        return len(contract.axis_starts(rh, contract.TILE_H, contract.OVERLAP, top)) * len(contract.axis_starts(rw, contract.TILE_W, contract.OVERLAP))
+
+    main_tiles, band_tiles = tiles(contract.DOWNSAMPLE, False), tiles(contract.BAND_DOWNSAMPLE, True)
+    print(f"parameters: {params} per network")
     print(f"per {contract.TILE_H}x{contract.TILE_W} tile: {macs / 1e6:.1f} MMAC = {2 * macs / 1e9:.3f} GFLOP")
-    print(f"per {args.height}x{args.width} scan: {tiles} tiles -> {2 * macs * tiles / 1e9:.2f} GFLOP")
+    print(f"per {args.height}x{args.width} scan, one network: {main_tiles} tiles -> {2 * macs * main_tiles / 1e9:.2f} GFLOP")
+    print(f"per {args.height}x{args.width} scan, two-band: {main_tiles} main + {band_tiles} band tiles -> "
+          f"{2 * macs * (main_tiles + band_tiles) / 1e9:.2f} GFLOP")
 
 
 if __name__ == "__main__":

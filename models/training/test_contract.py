@@ -5,6 +5,7 @@ Run: cd models/training && /usr/bin/python3 -m unittest -v test_contract
 """
 import contextlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -101,6 +102,19 @@ class ContractTests(unittest.TestCase):
         self.assertEqual(plane.shape, (1, 2))
         self.assertAlmostEqual(float(plane[0, 0]), -np.log(1001 / 65535) / np.log(65535), places=6)
         self.assertAlmostEqual(float(plane[0, 1]), -np.log(30001 / 65535) / np.log(65535), places=6)
+
+    def test_axis_starts_match_the_gateways_hand_derived_tile_plans(self):
+        # The same cases the C# TilePlan is held to (tests/PortScanEdge.Detection.Tests), band plans (top) included.
+        golden = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "PortScanEdge.Detection.Tests",
+                              "fixtures", "tile-plan-golden.json")
+        with open(golden) as handle:
+            cases = json.load(handle)["cases"]
+        self.assertTrue(any("top" in case for case in cases))
+        for case in cases:
+            with self.subTest(case=case):
+                tile, overlap = case["tile"], case["overlap"]
+                self.assertEqual(contract.axis_starts(case["width"], tile, overlap), case["xs"])
+                self.assertEqual(contract.axis_starts(case["height"], tile, overlap, case.get("top", 0)), case["ys"])
 
 
 if __name__ == "__main__":

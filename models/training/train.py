@@ -19,12 +19,12 @@ from network import PatchSeg
 
 
 
-def load_planes(directory, limit):
-    loaded = [(f, plane.astype(np.float16)) for f, plane in contract.read_planes(directory, limit)]
+def load_planes(directory, limit, downsample):
+    loaded = [(f, plane.astype(np.float16)) for f, plane in contract.read_planes(directory, limit, downsample)]
     return [f for f, _ in loaded], [plane for _, plane in loaded]
 
 
-def sample_batch(rng, planes, batch, crop_h, crop_w):
+def sample_batch(rng, planes, batch, crop_h, crop_w, downsample):
     xs, ys = [], []
     for _ in range(batch):
         plane = planes[rng.integers(0, len(planes))]
@@ -39,7 +39,7 @@ def sample_batch(rng, planes, batch, crop_h, crop_w):
             if (tile > augment.MATERIAL).mean() > 0.25:
                 break
         if rng.random() < 0.7:
-            tile, target = augment.add_anomalies(rng, tile, int(rng.integers(1, 4)))
+            tile, target = augment.add_anomalies(rng, tile, int(rng.integers(1, 4)), downsample)
         else:
             target = np.zeros_like(tile)
         xs.append(tile)
@@ -68,9 +68,13 @@ def main():
     parser.add_argument("--crop", default="128x192", help="training crop HxW in network-input pixels")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N images")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--downsample", type=int, default=contract.DOWNSAMPLE,
+                        help=f"radiograph pixels per network pixel (main network {contract.DOWNSAMPLE}, band network {contract.BAND_DOWNSAMPLE})")
     parser.add_argument("--init", default=None, help="start from this checkpoint (fine-tuning stage)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args()
+    if not 1 <= args.downsample <= 64:
+        parser.error("--downsample must be a whole number in 1..64")
     if args.steps < 40:
         parser.error("--steps must be at least 40 (the learning-rate warm-up takes the first 5 %)")
 
@@ -80,7 +84,7 @@ def main():
     started = time.time()
     crop_h, crop_w = (int(v) for v in args.crop.split("x"))
     try:
-        files, planes = load_planes(args.train, args.limit)
+        files, planes = load_planes(args.train, args.limit, args.downsample)
     except ValueError as error:
         raise SystemExit(f"train.py: {error}")
     print(f"loaded {len(files)} normal radiographs in {time.time() - started:.0f} s", flush=True)
@@ -89,6 +93,8 @@ def main():
     previous_steps = 0
     if args.init:
         checkpoint = torch.load(args.init, map_location="cpu")
+        if checkpoint.get("downsample", contract.DOWNSAMPLE) != args.downsample:
+            raise SystemExit(f"train.py: {args.init} was trained at downsample {checkpoint.get('downsample', contract.DOWNSAMPLE)}, not {args.downsample}")
         net.load_state_dict(checkpoint["state"])
         previous_steps = checkpoint["steps"]
     optimiser = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -97,7 +103,7 @@ def main():
     running = 0.0
     step = 0
     for step in range(1, args.steps + 1):
-        x, y = sample_batch(rng, planes, args.batch, crop_h, crop_w)
+        x, y = sample_batch(rng, planes, args.batch, crop_h, crop_w, args.downsample)
         net.train()
         loss = loss_fn(net(x), y)
         optimiser.zero_grad()
@@ -114,7 +120,7 @@ def main():
         if elapsed > args.minutes * 60:
             print(f"time budget reached at step {step}", flush=True)
             break
-    torch.save({"state": net.state_dict(), "steps": previous_steps + step, "seed": args.seed, "train_images": len(files),
+    torch.save({"state": net.state_dict(), "steps": previous_steps + step, "seed": args.seed, "downsample": args.downsample, "train_images": len(files),
                 "train_seconds": time.time() - train_started}, args.out)
     print(f"saved {args.out}: {step} steps in {time.time() - train_started:.0f} s", flush=True)
 

@@ -2,7 +2,7 @@
 """Evaluates a checkpoint on a labelled directory (labels.csv) in Python, preprocessing per the contract.
 
 Labels are read here for measurement only; training (train.py) never reads them.
-Usage: validate.py --checkpoint CK --dataset DIR [--threshold T] [--json OUT]
+Usage: validate.py --checkpoint CK [--band-checkpoint CK] --dataset DIR [--threshold T] [--json OUT]
 """
 import argparse
 import csv
@@ -29,14 +29,14 @@ def parse_boxes(text):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--checkpoint", required=True)
+    score.add_model_arguments(parser)
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--json", default=None)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    module = score.load_module(args.checkpoint)
+    module, band, band_from = score.load_model(parser, args)
 
     rows = list(csv.DictReader(open(os.path.join(args.dataset, "labels.csv"))))
     kinds = defaultdict(set)
@@ -49,10 +49,10 @@ def main():
     started = time.time()
     for row in rows:
         raw = contract.load_raw(os.path.join(args.dataset, row["file"]))
-        s, stitched = score.score_plane(module, contract.reduce(raw))
+        s, stitched = score.score_radiograph(module, raw, band, band_from)
         scores.append(s)
         labels.append(row["label"] == "1")
-        peaks.append(score.peak_in_original(stitched))
+        peaks.append(score.peak_in_original(stitched, module.downsample))
         boxes.append(parse_boxes(row["boxes"]))
     seconds = time.time() - started
 
@@ -62,7 +62,7 @@ def main():
     tpr2, thr2 = metrics.tpr_at_fpr(scores, labels, 0.02)
     threshold = args.threshold if args.threshold is not None else thr2
     detected = [i for i in range(len(rows)) if labels[i] and scores[i] >= threshold]
-    half = contract.DOWNSAMPLE // 2
+    half = module.downsample // 2
     hits = sum(1 for i in detected if any(x - half <= peaks[i][0] < x + w + half and y - half <= peaks[i][1] < y + h + half for x, y, w, h in boxes[i]))
     result = {
         "image_auroc": metrics.auroc(scores, labels),

@@ -68,7 +68,7 @@ public sealed record DetectionResult
     /// <summary>Radiograph height, pixels.</summary>
     public int Height { get; init; }
 
-    /// <summary>Tiles the network saw.</summary>
+    /// <summary>Tiles the networks saw (a two-band model: the main and the band network's together).</summary>
     public int Tiles { get; init; }
 
     /// <summary>The stitched heat map, when <see cref="AnalysisRequest.IncludeHeatMap"/> asked for it.</summary>

@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Model {Name} {Version} loaded from {Path} (sha256 {Sha256}); {Channels} channels, tiles {TileWidth}x{TileHeight}, overlap {Overlap}, downsample {Downsample}, transform {Transform}")]
     public static partial void ModelLoaded(ILogger logger, string name, string version, string path, string sha256, int channels, int tileWidth, int tileHeight, int overlap, int downsample, string transform);
 
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Two-band model: band network {Path} (downsample {Downsample}) answers for the rows from {From:P2} of the scan height down")]
+    public static partial void BandLoaded(ILogger logger, string path, int downsample, double from);
+
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Warm-up: {Runs} inference runs at batch {Batch} took {Milliseconds:F1} ms")]
     public static partial void WarmedUp(ILogger logger, int runs, int batch, double milliseconds);
 

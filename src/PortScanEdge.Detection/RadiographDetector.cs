@@ -62,23 +62,31 @@ public sealed class RadiographDetector : IRadiographDetector
             var c = model.Contract;
             var transform = c.Transform == PixelTransform.LogAttenuation ? "log_attenuation" : "linear";
             Log.ModelLoaded(logger, c.Identity.Name, c.Identity.Version, model.Path, c.Identity.Sha256, c.Channels, c.InputWidth, c.InputHeight, c.TileOverlap, c.Downsample, transform);
+            if (model.Band is { } band)
+            {
+                Log.BandLoaded(logger, band.Path, band.Contract.Downsample, c.Band!.From);
+            }
+
             for (var i = 0; i < options.MaxConcurrentAnalyses; i++)
             {
                 var workspace = new Workspace(model, options);
                 detector.all.Add(workspace);
                 detector.idle.Push(workspace);
-                var started = Stopwatch.GetTimestamp();
-                // The full batch: long scans, the usual case at a site, run it for all but their last tiles.
-                var full = workspace.Bindings.For(workspace.Bindings.MaxBatch);
-                for (var run = 0; run < options.WarmupRuns; run++)
+                foreach (var pass in workspace.Passes)
                 {
-                    full.Run();
-                }
+                    var started = Stopwatch.GetTimestamp();
+                    // The full batch: long scans, the usual case at a site, run it for all but their last tiles.
+                    var full = pass.Bindings.For(pass.Bindings.MaxBatch);
+                    for (var run = 0; run < options.WarmupRuns; run++)
+                    {
+                        full.Run();
+                    }
 
-                var warmupMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (options.WarmupRuns > 0)
-                {
-                    Log.WarmedUp(logger, options.WarmupRuns, full.BatchSize, warmupMilliseconds);
+                    var warmupMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (options.WarmupRuns > 0)
+                    {
+                        Log.WarmedUp(logger, options.WarmupRuns, full.BatchSize, warmupMilliseconds);
+                    }
                 }
             }
 
@@ -158,29 +166,99 @@ public sealed class RadiographDetector : IRadiographDetector
             };
         }
 
-        // Preprocess: reduce into planes, plan tiles.
-        w.Preprocessor.Reduce(w.Primary, 0);
-        if (contract.Channels == 2)
+        // The main network over the whole scan.
+        var main = w.Main;
+        var reducedWidth = Reduced(w.Primary.Width, contract.Downsample);
+        var reducedHeight = Reduced(w.Primary.Height, contract.Downsample);
+        main.Plan.Plan(reducedWidth, reducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap);
+        var ticks = new PassTicks { Preprocess = Stopwatch.GetTimestamp() - decoded };
+        var score = Run(w, main, ref ticks);
+        var tiles = main.Plan.Count;
+
+        var postStart = Stopwatch.GetTimestamp();
+        var peak = main.Stitcher.Finish();
+        ticks.Post += Stopwatch.GetTimestamp() - postStart;
+
+        // A two-band model: the band network answers for the rows from the band's first row down, its finer map
+        // reduced onto the main grid by block maximum; the image score is then the combined map's maximum.
+        if (w.Band is { } band)
         {
-            w.Preprocessor.Reduce(w.Secondary, 1);
+            var firstRow = contract.Band!.FirstRow(reducedHeight);
+            if (firstRow < reducedHeight)
+            {
+                var bc = band.Contract;
+                band.Plan.Plan(Reduced(w.Primary.Width, bc.Downsample), Reduced(w.Primary.Height, bc.Downsample), bc.InputWidth, bc.InputHeight, bc.TileOverlap, firstRow * model.BandRatio);
+                Run(w, band, ref ticks);
+                tiles += band.Plan.Count;
+                var combineStart = Stopwatch.GetTimestamp();
+                band.Stitcher.Finish();
+                main.Stitcher.ReplaceRows(firstRow, band.Stitcher, model.BandRatio);
+                peak = main.Stitcher.Peak();
+                ticks.Post += Stopwatch.GetTimestamp() - combineStart;
+            }
+
+            score = peak;
         }
 
-        var reducedWidth = w.Preprocessor.ReducedWidth;
-        var reducedHeight = w.Preprocessor.ReducedHeight;
-        w.Plan.Plan(reducedWidth, reducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap);
-        w.Stitcher.Begin(reducedWidth, reducedHeight, w.Plan);
-        var preprocessTicks = Stopwatch.GetTimestamp() - decoded;
-        long inferTicks = 0;
-        long postTicks = 0;
+        postStart = Stopwatch.GetTimestamp();
+        var threshold = Threshold;
 
-        var tiles = w.Plan.Count;
+        // No map pixel reaches the pixel threshold (the usual case for a clear scan): no region to label.
+        IReadOnlyList<RegionOfInterest> regions = peak >= (float)contract.PixelThreshold
+            ? w.Regions.Find(
+                main.Stitcher.Map, reducedWidth, reducedHeight, (float)contract.PixelThreshold, contract.Downsample,
+                w.Primary.Width, w.Primary.Height, options.MaxRegions, options.MinRegionArea)
+            : [];
+        HeatMap? heatMap = request.IncludeHeatMap
+            ? new HeatMap(reducedWidth, reducedHeight, contract.Downsample, main.Stitcher.Map.ToArray())
+            : null;
+        if (request.OverlayPath is { } overlayPath)
+        {
+            OverlayRenderer.Write(overlayPath, w.Primary, main.Stitcher.Map, reducedWidth, reducedHeight, contract.Downsample, regions, options.OverlayMaxSide);
+        }
+
+        ticks.Post += Stopwatch.GetTimestamp() - postStart;
+        var finalScore = float.IsFinite(score) ? score : 0f;
+        return new DetectionResult
+        {
+            Score = finalScore,
+            Verdict = finalScore >= threshold ? Verdict.Alert : Verdict.Clear,
+            Threshold = threshold,
+            Regions = regions,
+            Model = contract.Identity,
+            Timings = new StageTimings(Milliseconds(started, decoded), Ticks(ticks.Preprocess), Ticks(ticks.Infer), Ticks(ticks.Post)),
+            Width = w.Primary.Width,
+            Height = w.Primary.Height,
+            Tiles = tiles,
+            HeatMap = heatMap,
+            OverlayPath = request.OverlayPath,
+        };
+    }
+
+    /// <summary>
+    /// One network's pass over its planned tiles: reduces the rows its tiles read, fills each batch, runs it,
+    /// stitches the maps. Returns the maximum tile score.
+    /// </summary>
+    private static float Run(Workspace w, Pass pass, ref PassTicks ticks)
+    {
+        var t = Stopwatch.GetTimestamp();
+        var firstRow = pass.Plan.Origin(0).Y;
+        pass.Preprocessor.Reduce(w.Primary, 0, firstRow);
+        if (pass.Contract.Channels == 2)
+        {
+            pass.Preprocessor.Reduce(w.Secondary, 1, firstRow);
+        }
+
+        pass.Stitcher.Begin(pass.Preprocessor.ReducedWidth, pass.Preprocessor.ReducedHeight, pass.Plan);
+        ticks.Preprocess += Stopwatch.GetTimestamp() - t;
+        var tiles = pass.Plan.Count;
         var score = float.NegativeInfinity;
         for (var first = 0; first < tiles;)
         {
-            var binding = w.Bindings.For(tiles - first);
+            var binding = pass.Bindings.For(tiles - first);
             var inBatch = Math.Min(binding.BatchSize, tiles - first);
             var t0 = Stopwatch.GetTimestamp();
-            w.Preprocessor.FillTiles(binding.Input, w.Plan, first, inBatch);
+            pass.Preprocessor.FillTiles(binding.Input, pass.Plan, first, inBatch);
 
             // Only a fixed-batch model has slots past inBatch: they keep earlier tiles, computed, then ignored below.
             var t1 = Stopwatch.GetTimestamp();
@@ -191,50 +269,19 @@ public sealed class RadiographDetector : IRadiographDetector
                 score = Math.Max(score, binding.Scores[slot]);
             }
 
-            w.Stitcher.Add(binding.Maps, first, inBatch);
+            pass.Stitcher.Add(binding.Maps, first, inBatch);
 
             var t3 = Stopwatch.GetTimestamp();
-            preprocessTicks += t1 - t0;
-            inferTicks += t2 - t1;
-            postTicks += t3 - t2;
+            ticks.Preprocess += t1 - t0;
+            ticks.Infer += t2 - t1;
+            ticks.Post += t3 - t2;
             first += inBatch;
         }
 
-        var postStart = Stopwatch.GetTimestamp();
-        var peak = w.Stitcher.Finish();
-        var threshold = Threshold;
-
-        // No map pixel reaches the pixel threshold (the usual case for a clear scan): no region to label.
-        IReadOnlyList<RegionOfInterest> regions = peak >= (float)contract.PixelThreshold
-            ? w.Regions.Find(
-                w.Stitcher.Map, reducedWidth, reducedHeight, (float)contract.PixelThreshold, contract.Downsample,
-                w.Primary.Width, w.Primary.Height, options.MaxRegions, options.MinRegionArea)
-            : [];
-        HeatMap? heatMap = request.IncludeHeatMap
-            ? new HeatMap(reducedWidth, reducedHeight, contract.Downsample, w.Stitcher.Map.ToArray())
-            : null;
-        if (request.OverlayPath is { } overlayPath)
-        {
-            OverlayRenderer.Write(overlayPath, w.Primary, w.Stitcher.Map, reducedWidth, reducedHeight, contract.Downsample, regions, options.OverlayMaxSide);
-        }
-
-        postTicks += Stopwatch.GetTimestamp() - postStart;
-        var finalScore = float.IsFinite(score) ? score : 0f;
-        return new DetectionResult
-        {
-            Score = finalScore,
-            Verdict = finalScore >= threshold ? Verdict.Alert : Verdict.Clear,
-            Threshold = threshold,
-            Regions = regions,
-            Model = contract.Identity,
-            Timings = new StageTimings(Milliseconds(started, decoded), Ticks(preprocessTicks), Ticks(inferTicks), Ticks(postTicks)),
-            Width = w.Primary.Width,
-            Height = w.Primary.Height,
-            Tiles = tiles,
-            HeatMap = heatMap,
-            OverlayPath = request.OverlayPath,
-        };
+        return score;
     }
+
+    private static int Reduced(int length, int downsample) => (length + downsample - 1) / downsample;
 
     private static Rejection? Load(Workspace w, RadiographInput input, ModelContract contract)
     {
@@ -288,6 +335,30 @@ public sealed class RadiographDetector : IRadiographDetector
         slots.Dispose();
     }
 
+    /// <summary>Stopwatch ticks of one analysis by stage.</summary>
+    private struct PassTicks
+    {
+        public long Preprocess;
+        public long Infer;
+        public long Post;
+    }
+
+    /// <summary>One network's share of a workspace: its planes, tile plan, stitched map and tensor bindings.</summary>
+    private sealed class Pass(OnnxAnomalyModel model, DetectionOptions options, RowSplitter splitter) : IDisposable
+    {
+        public ModelContract Contract { get; } = model.Contract;
+
+        public Preprocessor Preprocessor { get; } = new(model.Contract, splitter);
+
+        public TilePlan Plan { get; } = new();
+
+        public HeatMapStitcher Stitcher { get; } = new(splitter);
+
+        public BatchBindings Bindings { get; } = new(model, options.BatchSize);
+
+        public void Dispose() => Bindings.Dispose();
+    }
+
     /// <summary>Everything one analysis needs, reused frame after frame. Owned by at most one analysis at a time.</summary>
     private sealed class Workspace : IDisposable
     {
@@ -296,9 +367,9 @@ public sealed class RadiographDetector : IRadiographDetector
         public Workspace(OnnxAnomalyModel model, DetectionOptions options)
         {
             Intake = new ImageIntake(ImageLimits.FromOptions(options));
-            Preprocessor = new Preprocessor(model.Contract, splitter);
-            Stitcher = new HeatMapStitcher(splitter);
-            Bindings = new BatchBindings(model, options.BatchSize);
+            Main = new Pass(model, options, splitter);
+            Band = model.Band is { } band ? new Pass(band, options, splitter) : null;
+            Passes = Band is null ? [Main] : [Main, Band];
         }
 
         public ImageIntake Intake { get; }
@@ -307,19 +378,23 @@ public sealed class RadiographDetector : IRadiographDetector
 
         public Radiograph Secondary { get; } = new();
 
-        public Preprocessor Preprocessor { get; }
+        /// <summary>The main network's pass (the whole scan; its map is the result's).</summary>
+        public Pass Main { get; }
 
-        public TilePlan Plan { get; } = new();
+        /// <summary>The band network's pass of a two-band model, else null.</summary>
+        public Pass? Band { get; }
 
-        public HeatMapStitcher Stitcher { get; }
+        public IReadOnlyList<Pass> Passes { get; }
 
         public RegionFinder Regions { get; } = new();
 
-        public BatchBindings Bindings { get; }
-
         public void Dispose()
         {
-            Bindings.Dispose();
+            foreach (var pass in Passes)
+            {
+                pass.Dispose();
+            }
+
             Intake.Dispose();
             splitter.Dispose();
         }

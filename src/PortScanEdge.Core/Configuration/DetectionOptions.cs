@@ -68,7 +68,7 @@ public sealed class DetectionOptions
     [Bounds(0, 4096)]
     public int? TileOverlap { get; set; }
 
-    [Doc("Override of the model's downsample factor; empty uses the model's portscan.downsample.")]
+    [Doc("Override of the model's downsample factor; empty uses the model's portscan.downsample. Refused for a two-band model.")]
     [Bounds(1, 64)]
     public int? Downsample { get; set; }
 

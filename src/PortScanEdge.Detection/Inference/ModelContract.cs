@@ -41,6 +41,19 @@ public sealed class ModelContractException : Exception
 public sealed record ModelIdentity(string Name, string Version, string Sha256);
 
 /// <summary>
+/// The band network of a two-band model (models/CONTRACT.md, "Two-band models"): a second ONNX file beside the
+/// main one that answers for the rows from <paramref name="From"/> of the scan height down.
+/// </summary>
+/// <param name="File">File name of the band network, in the main model's directory (<c>portscan.band_model</c>).</param>
+/// <param name="Sha256">Lower-case hex SHA-256 the band file must have (<c>portscan.band_sha256</c>).</param>
+/// <param name="From">Where the band starts, as a share of the height, in (0, 1) (<c>portscan.band_from</c>).</param>
+public sealed record ModelBand(string File, string Sha256, double From)
+{
+    /// <summary>The first row of the main network's map (of <paramref name="mainHeight"/> rows) that the band answers for: ⌊From × height⌋.</summary>
+    public int FirstRow(int mainHeight) => Math.Min(mainHeight, (int)Math.Floor(From * mainHeight));
+}
+
+/// <summary>
 /// Everything the pipeline needs to feed a model and read it back, resolved once at load from the model's
 /// <c>portscan.*</c> metadata, its tensor shapes and the config overrides (models/CONTRACT.md).
 /// </summary>
@@ -96,6 +109,12 @@ public sealed record ModelContract
 
     /// <summary>Fixed batch dimension of the input, or null when the batch is dynamic.</summary>
     public int? FixedBatch { get; init; }
+
+    /// <summary>The band network this (main) model names, or null for a one-network model.</summary>
+    public ModelBand? Band { get; init; }
+
+    /// <summary>True for the band network of a two-band model (<c>portscan.role</c> = <c>band</c>): never loaded on its own.</summary>
+    public bool IsBandNetwork { get; init; }
 
     /// <summary>Reads the contract from metadata and shapes, applying config overrides.</summary>
     /// <param name="fileName">Model file name (fallback model name).</param>
@@ -189,6 +208,23 @@ public sealed record ModelContract
             throw new ModelContractException($"model '{fileName}': metadata portscan.std must be positive");
         }
 
+        var role = Text("portscan.role");
+        if (role is not null and not "band")
+        {
+            throw new ModelContractException($"model '{fileName}': metadata portscan.role='{role}' is not 'band'");
+        }
+
+        var band = ResolveBand(fileName, Text("portscan.band_model"), Text("portscan.band_sha256"), Number("portscan.band_from", 0, 1));
+        if (band is not null && role is not null)
+        {
+            throw new ModelContractException($"model '{fileName}': a band network cannot name a band network of its own");
+        }
+
+        if (band is not null && options.Downsample is not null)
+        {
+            throw new ModelContractException($"model '{fileName}' is a two-band model; detection.downsample cannot override it (remove the setting)");
+        }
+
         return new ModelContract
         {
             Identity = new ModelIdentity(Text("portscan.model_name") ?? Path.GetFileNameWithoutExtension(fileName), Text("portscan.model_version") ?? "0.0.0", sha256),
@@ -205,6 +241,8 @@ public sealed record ModelContract
             ImageThreshold = imageThreshold,
             PixelThreshold = pixelThreshold,
             FixedBatch = inputShape[0] > 0 ? inputShape[0] : null,
+            Band = band,
+            IsBandNetwork = role is not null,
         };
 
         float[]? Floats(string key)
@@ -232,5 +270,35 @@ public sealed record ModelContract
 
             return values;
         }
+    }
+
+    private static ModelBand? ResolveBand(string fileName, string? file, string? sha256, double? from)
+    {
+        if (file is null && sha256 is null && from is null)
+        {
+            return null;
+        }
+
+        if (file is null || sha256 is null || from is null)
+        {
+            throw new ModelContractException($"model '{fileName}': a two-band model needs all of portscan.band_model, portscan.band_sha256 and portscan.band_from");
+        }
+
+        if (file != Path.GetFileName(file) || file is "." or "..")
+        {
+            throw new ModelContractException($"model '{fileName}': portscan.band_model='{file}' must be a plain file name in the model's directory");
+        }
+
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ModelContractException($"model '{fileName}': portscan.band_sha256='{sha256}' is not 64 lower-case hex digits");
+        }
+
+        if (from is <= 0 or >= 1)
+        {
+            throw new ModelContractException($"model '{fileName}': portscan.band_from={from.Value.ToString(CultureInfo.InvariantCulture)} must lie strictly between 0 and 1");
+        }
+
+        return new ModelBand(file, sha256, from.Value);
     }
 }

@@ -22,6 +22,12 @@ public sealed class OnnxAnomalyModel : IDisposable
         Path = path;
     }
 
+    /// <summary>The band network of a two-band model (models/CONTRACT.md), or null for a one-network model.</summary>
+    public OnnxAnomalyModel? Band { get; private set; }
+
+    /// <summary>Main-map pixels per band-map pixel along each axis (main downsample / band downsample); 1 without a band.</summary>
+    public int BandRatio => Band is null ? 1 : Contract.Downsample / Band.Contract.Downsample;
+
     /// <summary>The resolved model contract.</summary>
     public ModelContract Contract { get; }
 
@@ -36,12 +42,65 @@ public sealed class OnnxAnomalyModel : IDisposable
     /// <summary>
     /// Loads a model: hashes the file, opens the session with options from config (intra-op threads, spinning
     /// off unless allowed, full graph optimisation, CPU provider) and checks the tensors against the contract.
+    /// A two-band model's band network is loaded from beside the main file and must have the SHA-256 the main
+    /// file names, so the main file's hash (stamped on results) stands for both.
     /// </summary>
-    /// <exception cref="ModelContractException">The file is missing, not an ONNX model, or breaks the contract.</exception>
+    /// <exception cref="ModelContractException">The file (or its band network) is missing, not an ONNX model, or breaks the contract.</exception>
     public static OnnxAnomalyModel Load(string path, DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(options);
+        var model = LoadFile(path, options);
+        try
+        {
+            var contract = model.Contract;
+            var fileName = System.IO.Path.GetFileName(model.Path);
+            if (contract.IsBandNetwork)
+            {
+                throw new ModelContractException($"model '{fileName}' is the band network of a two-band model; load the main model file that names it");
+            }
+
+            if (contract.Band is { } band)
+            {
+                var bandPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(model.Path)!, band.File);
+                try
+                {
+                    model.Band = LoadFile(bandPath, options);
+                }
+                catch (ModelContractException exception)
+                {
+                    throw new ModelContractException($"model '{fileName}' is a two-band model and its band network cannot be used: {exception.Message}", exception);
+                }
+
+                CheckBand(fileName, contract, band, model.Band);
+            }
+
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckBand(string fileName, ModelContract main, ModelBand band, OnnxAnomalyModel bandModel)
+    {
+        var b = bandModel.Contract;
+        var problem =
+            b.Identity.Sha256 != band.Sha256 ? $"has SHA-256 {b.Identity.Sha256}, not the {band.Sha256} the main model names (a different or altered file)"
+            : !b.IsBandNetwork ? "is not marked as a band network (portscan.role=band)"
+            : b.Channels != main.Channels ? $"takes {b.Channels} channel(s), the main network {main.Channels}"
+            : b.Downsample >= main.Downsample || main.Downsample % b.Downsample != 0 ? $"has downsample {b.Downsample}, which must be smaller than the main network's {main.Downsample} and divide it"
+            : null;
+        if (problem is not null)
+        {
+            throw new ModelContractException($"model '{fileName}': its band network '{band.File}' {problem}");
+        }
+    }
+
+    private static OnnxAnomalyModel LoadFile(string path, DetectionOptions options)
+    {
         var fullPath = System.IO.Path.GetFullPath(path);
         string sha256;
         byte[] bytes;
@@ -135,5 +194,9 @@ public sealed class OnnxAnomalyModel : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        Band?.Dispose();
+        session.Dispose();
+    }
 }

@@ -6,8 +6,10 @@ namespace PortScanEdge.Detection.Processing;
 /// Accumulates tile anomaly maps back at their positions on the downsampled radiograph; where tiles overlap the
 /// values are averaged. The tiles form the grid of a <see cref="TilePlan"/>, so how many tiles cover a pixel is
 /// (tiles covering its column) × (tiles covering its row): two short count vectors instead of a per-pixel weight
-/// map, which halves the memory the stitching streams through. Row work is shared with the workspace's
-/// <see cref="RowSplitter"/>. Grow-only buffers; one instance per workspace; not thread-safe.
+/// map, which halves the memory the stitching streams through. A plan that covers only the rows from
+/// <see cref="Top"/> down (a two-band model's band) leaves the rows above untouched and unread. Row work is
+/// shared with the workspace's <see cref="RowSplitter"/>. Grow-only buffers; one instance per workspace; not
+/// thread-safe.
 /// </summary>
 public sealed class HeatMapStitcher
 {
@@ -35,7 +37,10 @@ public sealed class HeatMapStitcher
     /// <summary>Map height.</summary>
     public int Height { get; private set; }
 
-    /// <summary>The stitched map after <see cref="Finish"/>; row-major, <see cref="Width"/> × <see cref="Height"/>.</summary>
+    /// <summary>The first map row a tile covers (0 unless the plan covers only a band).</summary>
+    public int Top { get; private set; }
+
+    /// <summary>The stitched map after <see cref="Finish"/>; row-major, <see cref="Width"/> × <see cref="Height"/> (rows above <see cref="Top"/> hold stale values).</summary>
     public ReadOnlySpan<float> Map => sum.AsSpan(0, Width * Height);
 
     /// <summary>Starts a new map of <paramref name="width"/> × <paramref name="height"/> whose tiles <paramref name="tiles"/> has planned.</summary>
@@ -45,6 +50,7 @@ public sealed class HeatMapStitcher
         Width = width;
         Height = height;
         plan = tiles;
+        Top = tiles.Origin(0).Y;
         var needed = width * height;
         if (sum.Length < needed)
         {
@@ -63,7 +69,7 @@ public sealed class HeatMapStitcher
             Cover(rowCoverage, height, tiles.Origin(row * tiles.Columns).Y, tiles.TileHeight);
         }
 
-        sum.AsSpan(0, needed).Clear();
+        sum.AsSpan(Top * width, (height - Top) * width).Clear();
     }
 
     /// <summary>
@@ -93,7 +99,7 @@ public sealed class HeatMapStitcher
         addJob.Maps = null;
     }
 
-    /// <summary>Divides by coverage so overlaps are averaged. Returns the largest map value.</summary>
+    /// <summary>Divides by coverage so overlaps are averaged. Returns the largest map value (from <see cref="Top"/> down).</summary>
     public float Finish()
     {
         if (Width * Height == 0)
@@ -102,8 +108,65 @@ public sealed class HeatMapStitcher
         }
 
         peaks.AsSpan().Fill(float.NegativeInfinity);
-        splitter.Run(finishJob, Height);
+        splitter.Run(finishJob, Height - Top);
         return Math.Max(peaks[0], peaks[1]);
+    }
+
+    /// <summary>
+    /// Replaces this (finished) map's rows from <paramref name="fromRow"/> down with <paramref name="band"/>'s
+    /// finished, <paramref name="ratio"/> times finer map reduced onto this grid: each cell takes the maximum of
+    /// the band cells its block holds (a block cut off by the band map's edge, of those it has).
+    /// </summary>
+    public void ReplaceRows(int fromRow, HeatMapStitcher band, int ratio)
+    {
+        ArgumentNullException.ThrowIfNull(band);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ratio, 1);
+        if (fromRow * ratio < band.Top)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fromRow), fromRow, "the band map does not cover these rows");
+        }
+
+        for (var y = fromRow; y < Height; y++)
+        {
+            var row = sum.AsSpan(y * Width, Width);
+            row.Fill(float.NegativeInfinity);
+            var endRow = Math.Min(band.Height, (y + 1) * ratio);
+            for (var by = y * ratio; by < endRow; by++)
+            {
+                var source = band.sum.AsSpan(by * band.Width, band.Width);
+                for (var bx = 0; bx < source.Length; bx++)
+                {
+                    ref var cell = ref row[bx / ratio];
+                    cell = Math.Max(cell, source[bx]);
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest value of the finished map.</summary>
+    public float Peak()
+    {
+        var map = Map;
+        var lanes = Vector<float>.Count;
+        var peakVector = new Vector<float>(float.NegativeInfinity);
+        var i = 0;
+        for (; i <= map.Length - lanes; i += lanes)
+        {
+            peakVector = Vector.Max(peakVector, new Vector<float>(map[i..]));
+        }
+
+        var peak = float.NegativeInfinity;
+        for (; i < map.Length; i++)
+        {
+            peak = Math.Max(peak, map[i]);
+        }
+
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            peak = Math.Max(peak, peakVector[lane]);
+        }
+
+        return peak;
     }
 
     private static float[] Cleared(float[] counts, int length)
@@ -211,6 +274,6 @@ public sealed class HeatMapStitcher
     /// <summary>One <see cref="Finish"/>: its map rows, shared out by the splitter.</summary>
     private sealed class FinishJob(HeatMapStitcher owner) : RowSplitter.IJob
     {
-        public void Run(int firstRow, int endRow, int part) => owner.FinishRows(firstRow, endRow, part);
+        public void Run(int firstRow, int endRow, int part) => owner.FinishRows(owner.Top + firstRow, owner.Top + endRow, part);
     }
 }

@@ -64,8 +64,11 @@ public sealed class Preprocessor
         _ => (float)(raw / scale),
     };
 
-    /// <summary>Downsamples and transforms <paramref name="radiograph"/> into plane <paramref name="planeIndex"/>.</summary>
-    public void Reduce(Radiograph radiograph, int planeIndex)
+    /// <summary>
+    /// Downsamples and transforms <paramref name="radiograph"/> into plane <paramref name="planeIndex"/>, its rows
+    /// from <paramref name="fromRow"/> (of the reduced plane) down; the rows above keep stale values.
+    /// </summary>
+    public void Reduce(Radiograph radiograph, int planeIndex, int fromRow = 0)
     {
         ArgumentNullException.ThrowIfNull(radiograph);
         var d = contract.Downsample;
@@ -86,9 +89,11 @@ public sealed class Preprocessor
             }
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(fromRow);
         reduceJob.Source = radiograph;
         reduceJob.Target = planes[planeIndex];
-        splitter.Run(reduceJob, ReducedHeight);
+        reduceJob.From = Math.Min(fromRow, ReducedHeight);
+        splitter.Run(reduceJob, ReducedHeight - reduceJob.From);
         reduceJob.Source = null;
     }
 
@@ -294,7 +299,9 @@ public sealed class Preprocessor
 
         public float[] Target { get; set; } = [];
 
-        public void Run(int firstRow, int endRow, int part) => owner.ReduceRows(Source!, Target, firstRow, endRow, part);
+        public int From { get; set; }
+
+        public void Run(int firstRow, int endRow, int part) => owner.ReduceRows(Source!, Target, From + firstRow, From + endRow, part);
     }
 
     /// <summary>One <see cref="FillTiles"/>: the same rows of every tile in the batch go to the same part.</summary>

@@ -3,8 +3,9 @@ namespace PortScanEdge.Detection.Processing;
 /// <summary>
 /// Where the network-input tiles sit on the downsampled radiograph. Along each axis tiles start every
 /// (tile − overlap) pixels and the last one is pulled back to end exactly at the edge, so every pixel is covered
-/// and no tile hangs over except when the whole axis is shorter than a tile (then one tile, padded).
-/// Grow-only arrays: planning the same size again allocates nothing.
+/// and no tile hangs over except when the whole axis is shorter than a tile (then one tile, padded). A plan may
+/// cover only the rows from a given top row down (a two-band model's band): its first tile row starts there, or
+/// higher when the rows left are fewer than a tile (the tile then reaches up for context). Grow-only arrays: planning the same size again allocates nothing.
 /// </summary>
 public sealed class TilePlan
 {
@@ -26,32 +27,38 @@ public sealed class TilePlan
     /// <summary>Total tiles.</summary>
     public int Count => Columns * Rows;
 
-    /// <summary>Plans tiles of <paramref name="tileWidth"/> × <paramref name="tileHeight"/> with <paramref name="overlap"/> over an image of <paramref name="width"/> × <paramref name="height"/>.</summary>
-    public void Plan(int width, int height, int tileWidth, int tileHeight, int overlap)
+    /// <summary>
+    /// Plans tiles of <paramref name="tileWidth"/> × <paramref name="tileHeight"/> with <paramref name="overlap"/>
+    /// over an image of <paramref name="width"/> × <paramref name="height"/>, covering its rows from
+    /// <paramref name="top"/> down.
+    /// </summary>
+    public void Plan(int width, int height, int tileWidth, int tileHeight, int overlap, int top = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegative(overlap);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(overlap, Math.Min(tileWidth, tileHeight));
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(top, height);
         TileWidth = tileWidth;
         TileHeight = tileHeight;
-        Columns = Axis(width, tileWidth, overlap, ref xs);
-        Rows = Axis(height, tileHeight, overlap, ref ys);
+        Columns = Axis(width, 0, tileWidth, overlap, ref xs);
+        Rows = Axis(height, top, tileHeight, overlap, ref ys);
     }
 
     /// <summary>Top-left corner of tile <paramref name="index"/> (row-major: index = row × Columns + column).</summary>
     public (int X, int Y) Origin(int index) => (xs[index % Columns], ys[index / Columns]);
 
-    private static int Axis(int length, int tile, int overlap, ref int[] positions)
+    private static int Axis(int length, int start, int tile, int overlap, ref int[] positions)
     {
-        if (length <= tile)
+        if (length - start <= tile)
         {
-            positions[0] = 0;
+            positions[0] = Math.Max(0, length - tile);
             return 1;
         }
 
         var stride = tile - overlap;
-        var count = ((length - tile + stride - 1) / stride) + 1;
+        var count = ((length - start - tile + stride - 1) / stride) + 1;
         if (positions.Length < count)
         {
             positions = new int[count * 2];
@@ -59,7 +66,7 @@ public sealed class TilePlan
 
         for (var i = 0; i < count - 1; i++)
         {
-            positions[i] = i * stride;
+            positions[i] = start + (i * stride);
         }
 
         positions[count - 1] = length - tile;

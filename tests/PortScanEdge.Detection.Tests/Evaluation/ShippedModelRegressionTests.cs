@@ -48,18 +48,22 @@ public sealed class ShippedModelRegressionTests : IDisposable
         Assert.True(evaluation.Result.LocalisationHitRate >= 0.6, $"localisation hit rate {evaluation.Result.LocalisationHitRate:F3} of {evaluation.Result.LocalisationCount} detected");
     }
 
-    [Fact]
-    public async Task ShippedModel_SixSyntheticScans_ScoresMatchThePyTorchReference()
+    [Theory]
+    [InlineData("shipped-model-scores.json", "portscan-xray.onnx")]
+    [InlineData("twoband-model-scores.json", "portscan-xray-twoband.onnx")]
+    public async Task Model_SixSyntheticScans_ScoresMatchThePyTorchReference(string fixtureName, string modelFile)
     {
-        // The reference comes from PyTorch on the training checkpoint with models/training/contract.py, an independent
-        // implementation of the contract's preprocessing: agreement means C# intake, downsampling, transform, tiling
-        // and the exported graph all match what the model was trained on.
-        var fixture = Fixtures.Json("shipped-model-scores.json");
-        var modelPath = Fixtures.ShippedModelPath;
+        // The reference comes from PyTorch on the training checkpoint(s) with models/training/contract.py and score.py,
+        // an independent implementation of the contract's preprocessing (and of a two-band model's combined map):
+        // agreement means C# intake, downsampling, transform, tiling, band combination and the exported graphs all
+        // match what the model was trained on.
+        var fixture = Fixtures.Json(fixtureName);
+        var modelPath = Path.Combine(AppContext.BaseDirectory, "models", modelFile);
         using var detector = RadiographDetector.Create(modelPath, Fixtures.Options(o => o.IntraOpThreads = 2));
         Assert.True(
             fixture.GetProperty("model_sha256").GetString() == detector.Model.Sha256,
-            "shipped-model-scores.json belongs to another model: rerun models/training/make_score_fixture.py (reproduce.sh does) after retraining");
+            $"{fixtureName} belongs to another model: rerun models/training/make_score_fixture.py (reproduce.sh does) after retraining");
+        Assert.Equal(modelFile.Contains("twoband", StringComparison.Ordinal), detector.OnnxModel.Band is not null);
         RadiographDataset.Write(new RadiographDatasetOptions
         {
             OutputDirectory = _directory.Path,
@@ -74,6 +78,7 @@ public sealed class ShippedModelRegressionTests : IDisposable
             var file = image.GetProperty("file").GetString()!;
             var result = await detector.AnalyzeAsync(RadiographInput.FromFile(Path.Combine(_directory.Path, file)));
             Assert.True(result.Ok, result.Rejection?.Message);
+            Assert.Equal(detector.OnnxModel.Band is null ? 1 : 1 + 3, result.Tiles); // 2048 x 1024: one main tile (+ three band tiles)
             Assert.True(Math.Abs(result.Score - image.GetProperty("score").GetDouble()) < 2e-3, $"{file}: score {result.Score:F6}, PyTorch {image.GetProperty("score").GetDouble():F6}");
         }
     }

@@ -121,10 +121,101 @@ public sealed class ModelTests
     [InlineData("portscan.image_threshold", "1.5", "portscan.image_threshold='1.5' is not a number in 0..1")]
     [InlineData("portscan.mean", "0.5,0.5", "portscan.mean has 2 values for 3 channels")]
     [InlineData("portscan.input_height", "128", "does not match the input shape")]
+    [InlineData("portscan.role", "main", "portscan.role='main' is not 'band'")]
+    [InlineData("portscan.band_model", "band.onnx", "needs all of portscan.band_model, portscan.band_sha256 and portscan.band_from")]
+    [InlineData("portscan.band_from", "0.5", "needs all of portscan.band_model")]
     public void Resolve_BadMetadata_ThrowsNamingKeyAndValue(string key, string value, string mentions)
     {
         var metadata = new Dictionary<string, string> { [key] = value };
         var error = Assert.Throws<ModelContractException>(() => ModelContract.Resolve("m.onnx", "abc", metadata, [-1, 3, 64, 64], new DetectionOptions()));
         Assert.Contains(mentions, error.Message, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string> BandMetadata(string file = "m-band.onnx", string from = "0.8125") => new()
+    {
+        ["portscan.band_model"] = file,
+        ["portscan.band_sha256"] = new string('a', 64),
+        ["portscan.band_from"] = from,
+    };
+
+    [Fact]
+    public void Resolve_TwoBandMetadata_NamesTheBandAndItsFirstRow()
+    {
+        var contract = ModelContract.Resolve("m.onnx", "abc", BandMetadata(), [-1, 1, 64, 64], new DetectionOptions());
+        Assert.Equal(new ModelBand("m-band.onnx", new string('a', 64), 0.8125), contract.Band);
+        Assert.False(contract.IsBandNetwork);
+        Assert.Equal(208, contract.Band!.FirstRow(256)); // rows 832.. of a 1024-row scan at downsample 4
+        Assert.Equal(203, contract.Band.FirstRow(250)); // floor(203.125)
+    }
+
+    [Theory]
+    [InlineData("../elsewhere/band.onnx", "0.8", "must be a plain file name")]
+    [InlineData("m-band.onnx", "1", "must lie strictly between 0 and 1")]
+    [InlineData("m-band.onnx", "0", "must lie strictly between 0 and 1")]
+    public void Resolve_BadBandMetadata_ThrowsNamingTheProblem(string file, string from, string mentions)
+    {
+        var error = Assert.Throws<ModelContractException>(() => ModelContract.Resolve("m.onnx", "abc", BandMetadata(file, from), [-1, 1, 64, 64], new DetectionOptions()));
+        Assert.Contains(mentions, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_TwoBandModelWithDownsampleOverride_IsRefused()
+    {
+        var error = Assert.Throws<ModelContractException>(() => ModelContract.Resolve("m.onnx", "abc", BandMetadata(), [-1, 1, 64, 64], new DetectionOptions { Downsample = 2 }));
+        Assert.Contains("detection.downsample cannot override it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TwoBandModel_LoadsItsBandNetworkPinnedBySha256()
+    {
+        using var model = OnnxAnomalyModel.Load(Fixtures.TwoBandModelPath, Fixtures.Options());
+        var band = Assert.IsType<ModelBand>(model.Contract.Band);
+        Assert.NotNull(model.Band);
+        Assert.Equal(band.Sha256, model.Band.Contract.Identity.Sha256);
+        Assert.True(model.Band.Contract.IsBandNetwork);
+        Assert.Equal((4, 2, 2), (model.Contract.Downsample, model.Band.Contract.Downsample, model.BandRatio));
+    }
+
+    [Fact]
+    public void Load_BandNetworkOnItsOwn_IsRefusedNamingTheMainFile()
+    {
+        using var directory = new TempDirectory();
+        var (_, bandPath) = CopyTwoBandModel(directory.Path);
+        var error = Assert.Throws<ModelContractException>(() => OnnxAnomalyModel.Load(bandPath, Fixtures.Options()));
+        Assert.Contains("is the band network of a two-band model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TwoBandModelWithoutItsBandFile_ThrowsNamingTheBandFile()
+    {
+        using var directory = new TempDirectory();
+        var (mainPath, bandPath) = CopyTwoBandModel(directory.Path);
+        File.Delete(bandPath);
+        var error = Assert.Throws<ModelContractException>(() => OnnxAnomalyModel.Load(mainPath, Fixtures.Options()));
+        Assert.Contains("is a two-band model and its band network cannot be used", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(bandPath), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TwoBandModelWithAnotherBandFile_ThrowsOnTheSha256()
+    {
+        using var directory = new TempDirectory();
+        var (mainPath, bandPath) = CopyTwoBandModel(directory.Path);
+        File.Copy(Fixtures.TestModelPath, bandPath, overwrite: true);
+        var error = Assert.Throws<ModelContractException>(() => OnnxAnomalyModel.Load(mainPath, Fixtures.Options()));
+        Assert.Contains("not the", error.Message, StringComparison.Ordinal);
+        Assert.Contains("a different or altered file", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Copies the two-band model and its band network into <paramref name="directory"/>.</summary>
+    private static (string Main, string Band) CopyTwoBandModel(string directory)
+    {
+        using var model = OnnxAnomalyModel.Load(Fixtures.TwoBandModelPath, Fixtures.Options());
+        var bandFile = model.Contract.Band!.File;
+        var main = Path.Combine(directory, Path.GetFileName(Fixtures.TwoBandModelPath));
+        var band = Path.Combine(directory, bandFile);
+        File.Copy(Fixtures.TwoBandModelPath, main);
+        File.Copy(Path.Combine(Path.GetDirectoryName(Fixtures.TwoBandModelPath)!, bandFile), band);
+        return (main, band);
     }
 }

@@ -106,7 +106,8 @@ public sealed class PreprocessingGoldenTests
         foreach (var c in Fixtures.Json("tile-plan-golden.json").GetProperty("cases").EnumerateArray())
         {
             var tile = c.GetProperty("tile").GetInt32();
-            plan.Plan(c.GetProperty("width").GetInt32(), c.GetProperty("height").GetInt32(), tile, tile, c.GetProperty("overlap").GetInt32());
+            var top = c.TryGetProperty("top", out var topValue) ? topValue.GetInt32() : 0;
+            plan.Plan(c.GetProperty("width").GetInt32(), c.GetProperty("height").GetInt32(), tile, tile, c.GetProperty("overlap").GetInt32(), top);
             var xs = c.GetProperty("xs").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             var ys = c.GetProperty("ys").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             Assert.Equal(xs.Length * ys.Length, plan.Count);
@@ -167,6 +168,41 @@ public sealed class PreprocessingGoldenTests
         Assert.Equal(3f, stitcher.Finish());
         float[] expectedRow = [1, 1, 2, 2, 3, 3];
         Assert.Equal(expectedRow.Concat(expectedRow).Concat(expectedRow).ToArray(), stitcher.Map.ToArray());
+    }
+
+    [Fact]
+    public void Stitcher_BandMap_ReplacesTheRowsFromTheBandByBlockMaximum()
+    {
+        // Main map 3 x 3 (all 0.5); band map 5 x 5 at twice the resolution, whose one tile covers rows 1..4 only
+        // (the plan's top): main rows 1 and 2 take the maximum of each 2 x 2 band block (cut off at the edge).
+        var main = new TilePlan();
+        main.Plan(3, 3, 4, 4, overlap: 0);
+        var stitcher = new HeatMapStitcher();
+        stitcher.Begin(3, 3, main);
+        stitcher.Add([.. Enumerable.Repeat(0.5f, 16)], first: 0, count: 1);
+        stitcher.Finish();
+
+        var bandPlan = new TilePlan();
+        bandPlan.Plan(5, 5, 5, 4, overlap: 0, top: 2); // one tile, pulled up to rows 1..4
+        var band = new HeatMapStitcher();
+        band.Begin(5, 5, bandPlan);
+        Assert.Equal(1, band.Top);
+        var tile = new float[20];
+        for (var i = 0; i < tile.Length; i++)
+        {
+            tile[i] = i; // band row r (1..4), column c: 5 (r - 1) + c
+        }
+
+        band.Add(tile, first: 0, count: 1);
+        Assert.Equal(19f, band.Finish());
+        stitcher.ReplaceRows(1, band, ratio: 2);
+
+        // Main row 1 = band rows 2, 3: max over columns {0,1}, {2,3}, {4} of row 3 (values 10..14).
+        // Main row 2 = band row 4 (row 5 is past the band map): values 15..19.
+        float[] expected = [0.5f, 0.5f, 0.5f, 11, 13, 14, 16, 18, 19];
+        Assert.Equal(expected, stitcher.Map.ToArray());
+        Assert.Equal(19f, stitcher.Peak());
+        Assert.Throws<ArgumentOutOfRangeException>(() => stitcher.ReplaceRows(0, band, ratio: 2));
     }
 
     [Fact]

@@ -15,6 +15,9 @@ internal static class Fixtures
     /// <summary>The shipped model, copied beside the test assembly by the Detection project.</summary>
     public static string ShippedModelPath => Path.Combine(AppContext.BaseDirectory, ModelLocator.ShippedModel);
 
+    /// <summary>The two-band model (models/CONTRACT.md, "Two-band models"), with its band network beside it.</summary>
+    public static string TwoBandModelPath => Path.Combine(AppContext.BaseDirectory, "models", "portscan-xray-twoband.onnx");
+
     public static DetectionOptions Options(Action<DetectionOptions>? change = null)
     {
         var options = new DetectionOptions { IntraOpThreads = 1, WarmupRuns = 1, MinImageSide = 16 };
