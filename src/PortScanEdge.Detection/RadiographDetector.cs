@@ -168,8 +168,8 @@ public sealed class RadiographDetector : IRadiographDetector
 
         // The main network over the whole scan.
         var main = w.Main;
-        var reducedWidth = Reduced(w.Primary.Width, contract.Downsample);
-        var reducedHeight = Reduced(w.Primary.Height, contract.Downsample);
+        var reducedWidth = contract.ReducedLength(w.Primary.Width);
+        var reducedHeight = contract.ReducedLength(w.Primary.Height);
         main.Plan.Plan(reducedWidth, reducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap);
         var ticks = new PassTicks { Preprocess = Stopwatch.GetTimestamp() - decoded };
         var score = Run(w, main, ref ticks);
@@ -183,11 +183,10 @@ public sealed class RadiographDetector : IRadiographDetector
         // reduced onto the main grid by block maximum; the image score is then the combined map's maximum.
         if (w.Band is { } band)
         {
-            var firstRow = contract.Band!.FirstRow(reducedHeight);
-            if (firstRow < reducedHeight)
+            if (model.BandFirstRow(w.Primary.Height) is { } firstRow)
             {
                 var bc = band.Contract;
-                band.Plan.Plan(Reduced(w.Primary.Width, bc.Downsample), Reduced(w.Primary.Height, bc.Downsample), bc.InputWidth, bc.InputHeight, bc.TileOverlap, firstRow * model.BandRatio);
+                band.Plan.Plan(bc.ReducedLength(w.Primary.Width), bc.ReducedLength(w.Primary.Height), bc.InputWidth, bc.InputHeight, bc.TileOverlap, firstRow * model.BandRatio);
                 Run(w, band, ref ticks);
                 tiles += band.Plan.Count;
                 var combineStart = Stopwatch.GetTimestamp();
@@ -280,8 +279,6 @@ public sealed class RadiographDetector : IRadiographDetector
 
         return score;
     }
-
-    private static int Reduced(int length, int downsample) => (length + downsample - 1) / downsample;
 
     private static Rejection? Load(Workspace w, RadiographInput input, ModelContract contract)
     {

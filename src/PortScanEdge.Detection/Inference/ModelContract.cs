@@ -92,6 +92,9 @@ public sealed record ModelContract
     /// <summary>Integer box-average reduction of the radiograph before tiling.</summary>
     public int Downsample { get; init; } = 1;
 
+    /// <summary>Length of a radiograph axis of <paramref name="length"/> pixels after the <see cref="Downsample"/> reduction (a partial block counts).</summary>
+    public int ReducedLength(int length) => (length + Downsample - 1) / Downsample;
+
     /// <summary>Overlap between neighbouring tiles, network-input pixels.</summary>
     public int TileOverlap { get; init; }
 

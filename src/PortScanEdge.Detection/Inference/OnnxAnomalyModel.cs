@@ -28,6 +28,22 @@ public sealed class OnnxAnomalyModel : IDisposable
     /// <summary>Main-map pixels per band-map pixel along each axis (main downsample / band downsample); 1 without a band.</summary>
     public int BandRatio => Band is null ? 1 : Contract.Downsample / Band.Contract.Downsample;
 
+    /// <summary>
+    /// The first row of the main network's map that the band network answers for on a radiograph of
+    /// <paramref name="radiographHeight"/> rows; null for a one-network model or when the band holds no row.
+    /// </summary>
+    public int? BandFirstRow(int radiographHeight)
+    {
+        if (Band is null)
+        {
+            return null;
+        }
+
+        var mainHeight = Contract.ReducedLength(radiographHeight);
+        var row = Contract.Band!.FirstRow(mainHeight);
+        return row < mainHeight ? row : null;
+    }
+
     /// <summary>The resolved model contract.</summary>
     public ModelContract Contract { get; }
 

@@ -73,8 +73,8 @@ public sealed class Preprocessor
         ArgumentNullException.ThrowIfNull(radiograph);
         var d = contract.Downsample;
         var width = radiograph.Width;
-        ReducedWidth = (width + d - 1) / d;
-        ReducedHeight = (radiograph.Height + d - 1) / d;
+        ReducedWidth = contract.ReducedLength(width);
+        ReducedHeight = contract.ReducedLength(radiograph.Height);
         var needed = ReducedWidth * ReducedHeight;
         if (planes[planeIndex].Length < needed)
         {

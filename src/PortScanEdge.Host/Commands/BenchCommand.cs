@@ -172,32 +172,42 @@ internal static class DetectionBench
         // The baseline runs the same batches as the pipeline, network by network (a two-band model's band network
         // on the tiles of its band): full ones, then the remainder.
         var model = detector.OnnxModel;
-        var mainHeight = (first.Height + model.Contract.Downsample - 1) / model.Contract.Downsample;
         var passes = new List<(OnnxAnomalyModel Model, int Top)> { (model, 0) };
-        if (model.Band is { } bandModel && model.Contract.Band!.FirstRow(mainHeight) is var bandRow && bandRow < mainHeight)
+        if (model.Band is { } bandModel && model.BandFirstRow(first.Height) is { } bandRow)
         {
             passes.Add((bandModel, bandRow * model.BandRatio));
         }
 
+        // Real tiles of the first image (already analysed above, so it loads; should it not, the inputs stay zeros).
+        using var intake = new ImageIntake(new ImageLimits());
+        var radiograph = new Radiograph();
+        var loaded = intake.TryLoad(files[0], radiograph) is null;
         var bindings = new List<BatchBindings>();
         var batches = new List<ModelBinding>();
         foreach (var (passModel, top) in passes)
         {
             var bare = new BatchBindings(passModel, options.BatchSize);
             bindings.Add(bare);
-            var plan = PlanBare(passModel, files[0], top, out var preprocessor);
+            var contract = passModel.Contract;
+            var plan = new TilePlan();
+            plan.Plan(contract.ReducedLength(first.Width), contract.ReducedLength(first.Height), contract.InputWidth, contract.InputHeight, contract.TileOverlap, top);
             var passBatches = new List<ModelBinding>();
             for (var tile = 0; tile < plan.Count; tile += passBatches[^1].BatchSize)
             {
                 passBatches.Add(bare.For(plan.Count - tile));
             }
 
-            foreach (var batch in passBatches.Distinct())
+            if (loaded)
             {
-                for (var slot = 0; slot < batch.BatchSize; slot++)
+                var preprocessor = new Preprocessor(contract);
+                preprocessor.Reduce(radiograph, 0, plan.Origin(0).Y);
+                foreach (var batch in passBatches.Distinct())
                 {
-                    var (x, y) = plan.Origin(slot % plan.Count);
-                    preprocessor?.FillTile(batch.Input, slot, x, y);
+                    for (var slot = 0; slot < batch.BatchSize; slot++)
+                    {
+                        var (x, y) = plan.Origin(slot % plan.Count);
+                        preprocessor.FillTile(batch.Input, slot, x, y);
+                    }
                 }
             }
 
@@ -304,29 +314,6 @@ internal static class DetectionBench
         }
 
         return rejected == 0 ? 0 : AnalyzeCommand.SomeRejected;
-    }
-
-    /// <summary>
-    /// The tile plan of <paramref name="model"/> on <paramref name="file"/> from row <paramref name="top"/> of its
-    /// plane down, and the preprocessor holding that plane (null when the file cannot be read: zeros then).
-    /// </summary>
-    private static TilePlan PlanBare(OnnxAnomalyModel model, string file, int top, out Preprocessor? preprocessor)
-    {
-        var contract = model.Contract;
-        using var intake = new ImageIntake(new ImageLimits());
-        var radiograph = new Radiograph();
-        var plan = new TilePlan();
-        preprocessor = null;
-        if (intake.TryLoad(file, radiograph) is not null)
-        {
-            plan.Plan(1, 1, contract.InputWidth, contract.InputHeight, contract.TileOverlap); // Already checked by the first analysis.
-            return plan;
-        }
-
-        preprocessor = new Preprocessor(contract);
-        preprocessor.Reduce(radiograph, 0);
-        plan.Plan(preprocessor.ReducedWidth, preprocessor.ReducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap, top);
-        return plan;
     }
 
     /// <summary>Disposes a list of bindings at the end of a scope.</summary>
