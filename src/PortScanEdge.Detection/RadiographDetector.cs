@@ -170,7 +170,7 @@ public sealed class RadiographDetector : IRadiographDetector
         var main = w.Main;
         var reducedWidth = contract.ReducedLength(w.Primary.Width);
         var reducedHeight = contract.ReducedLength(w.Primary.Height);
-        main.Plan.Plan(reducedWidth, reducedHeight, contract.InputWidth, contract.InputHeight, contract.TileOverlap);
+        main.Plan.Plan(contract, w.Primary.Width, w.Primary.Height);
         var ticks = new PassTicks { Preprocess = Stopwatch.GetTimestamp() - decoded };
         var score = Run(w, main, ref ticks);
         var tiles = main.Plan.Count;
@@ -185,8 +185,7 @@ public sealed class RadiographDetector : IRadiographDetector
         {
             if (model.BandFirstRow(w.Primary.Height) is { } firstRow)
             {
-                var bc = band.Contract;
-                band.Plan.Plan(bc.ReducedLength(w.Primary.Width), bc.ReducedLength(w.Primary.Height), bc.InputWidth, bc.InputHeight, bc.TileOverlap, firstRow * model.BandRatio);
+                band.Plan.Plan(band.Contract, w.Primary.Width, w.Primary.Height, firstRow * model.BandRatio);
                 Run(w, band, ref ticks);
                 tiles += band.Plan.Count;
                 var combineStart = Stopwatch.GetTimestamp();

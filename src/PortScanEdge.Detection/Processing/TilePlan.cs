@@ -1,3 +1,5 @@
+using PortScanEdge.Detection.Inference;
+
 namespace PortScanEdge.Detection.Processing;
 
 /// <summary>
@@ -44,6 +46,17 @@ public sealed class TilePlan
         TileHeight = tileHeight;
         Columns = Axis(width, 0, tileWidth, overlap, ref xs);
         Rows = Axis(height, top, tileHeight, overlap, ref ys);
+    }
+
+    /// <summary>
+    /// Plans the tiles a network of <paramref name="contract"/> runs on a radiograph of
+    /// <paramref name="radiographWidth"/> × <paramref name="radiographHeight"/> pixels: its tile size and overlap on
+    /// the radiograph reduced by its downsample, covering the reduced rows from <paramref name="top"/> down.
+    /// </summary>
+    public void Plan(ModelContract contract, int radiographWidth, int radiographHeight, int top = 0)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        Plan(contract.ReducedLength(radiographWidth), contract.ReducedLength(radiographHeight), contract.InputWidth, contract.InputHeight, contract.TileOverlap, top);
     }
 
     /// <summary>Top-left corner of tile <paramref name="index"/> (row-major: index = row × Columns + column).</summary>

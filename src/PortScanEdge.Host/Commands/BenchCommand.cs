@@ -183,14 +183,14 @@ internal static class DetectionBench
         var radiograph = new Radiograph();
         var loaded = intake.TryLoad(files[0], radiograph) is null;
         var bindings = new List<BatchBindings>();
+        using var disposeBindings = new Disposables(bindings);
         var batches = new List<ModelBinding>();
         foreach (var (passModel, top) in passes)
         {
             var bare = new BatchBindings(passModel, options.BatchSize);
             bindings.Add(bare);
-            var contract = passModel.Contract;
             var plan = new TilePlan();
-            plan.Plan(contract.ReducedLength(first.Width), contract.ReducedLength(first.Height), contract.InputWidth, contract.InputHeight, contract.TileOverlap, top);
+            plan.Plan(passModel.Contract, first.Width, first.Height, top);
             var passBatches = new List<ModelBinding>();
             for (var tile = 0; tile < plan.Count; tile += passBatches[^1].BatchSize)
             {
@@ -199,7 +199,7 @@ internal static class DetectionBench
 
             if (loaded)
             {
-                var preprocessor = new Preprocessor(contract);
+                var preprocessor = new Preprocessor(passModel.Contract);
                 preprocessor.Reduce(radiograph, 0, plan.Origin(0).Y);
                 foreach (var batch in passBatches.Distinct())
                 {
@@ -214,7 +214,6 @@ internal static class DetectionBench
             batches.AddRange(passBatches);
         }
 
-        using var disposeBindings = new Disposables(bindings);
         var total = settings.Warmup + settings.Frames;
         var bareMs = new double[settings.Frames];
         var e2eMs = new double[settings.Frames];
