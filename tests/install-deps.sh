@@ -6,7 +6,8 @@ set -euo pipefail
 # Debian packages the tests use: a real broker and clients (messaging), socat (serial emulator ptys),
 # Chromium (operator console), openssl (TLS fixtures), systemd (systemd-analyze verify on the unit).
 packages=(mosquitto mosquitto-clients socat chromium openssl systemd python3)
-# numpy and PIL for the training scripts' preprocessing tests (models/training/test_contract.py; torch is not needed).
+# numpy and PIL for the training scripts' unit tests (models/training/test_contract.py, test_augment.py; torch is
+# not needed).
 packages+=(python3-numpy python3-pil)
 # The arm64 build check (Arm64BuildTests, deploy/scripts/arm64-smoke.sh): user-mode emulation, and the arm64
 # C/C++ runtime and OpenSSL from Debian's arm64 architecture.
